@@ -1,0 +1,69 @@
+"""Exceptions that carry where a problem is (file, line, include chain)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Location:
+    """A place in a source file; ``chain`` lists the files that included it, outermost first."""
+
+    file: Path | str
+    line: int | None = None
+    chain: tuple[Location, ...] = ()
+
+    def __str__(self) -> str:
+        text = str(self.file) if self.line is None else f"{self.file}:{self.line}"
+        if self.chain:
+            via = " <- ".join(str(loc) for loc in reversed(self.chain))
+            text += f" (included from {via})"
+        return text
+
+
+@dataclass
+class Problem:
+    """One finding of a strictness rule: an error in strict mode, a warning otherwise."""
+
+    rule: str
+    message: str
+    location: Location | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.message} [{self.rule}]"
+
+
+class ReportError(Exception):
+    """A failure the user can act on; printed without a traceback, exit code ``exit_code``."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, location: Location | None = None, rule: str = "error"):
+        self.problem = Problem(rule, message, location)
+        super().__init__(str(self.problem))
+
+
+class ConfigError(ReportError):
+    """Malformed ``_quarto.yml``, ``_variables.yml`` or front matter."""
+
+    exit_code = 2
+
+
+class StrictnessError(ReportError):
+    """One or more strictness rules failed; carries every problem found."""
+
+    exit_code = 3
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        Exception.__init__(self, f"{len(problems)} problem(s):\n{lines}")
+        self.problem = problems[0]
+
+
+class EngineError(ReportError):
+    """pandoc, Typst or Quarto failed."""
+
+    exit_code = 4
