@@ -1,0 +1,103 @@
+"""Checks on rendered files before they replace the last good outputs."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
+
+from .errors import Problem
+
+# Quarto's (and our) markers for things that did not resolve.
+MARKERS = re.compile(r"\?@[A-Za-z][\w:.-]*|\?var:[\w.-]+|\?meta:[\w.-]+")
+
+
+class _HtmlFacts(HTMLParser):
+    """Collects ids, cross-reference targets, image sources and visible text of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.xrefs: list[str] = []
+        self.links: list[str] = []
+        self.images: list[str] = []
+        self.text: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if "id" in attributes:
+            self.ids.add(attributes["id"])
+        if tag == "a" and attributes.get("href", "").startswith("#"):
+            target = unquote(attributes["href"][1:])
+            self.links.append(target)
+            if "quarto-xref" in (attributes.get("class") or "").split():
+                self.xrefs.append(target)
+        if tag == "img":
+            self.images.append(attributes.get("src") or "")
+        if tag in ("script", "style", "math"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "math") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+
+def markers_in(text: str) -> list[str]:
+    """Unresolved-reference markers (``?@fig-x``, ``?var:x``) in a text, in order, once each."""
+    return list(dict.fromkeys(MARKERS.findall(text)))
+
+
+def check_html(path: Path) -> list[Problem]:
+    """The page has no markers, every internal link has a target, every image exists."""
+    facts = html_facts(path)
+    problems = [Problem("output.marker", f"unresolved marker {m} in {path.name}") for m in markers_in("".join(facts.text))]
+    for target in dict.fromkeys(facts.links):
+        if target and target not in facts.ids:
+            problems.append(Problem("output.link", f"link to #{target} has no target in {path.name}"))
+    for src in facts.images:
+        if src.startswith("data:") or re.match(r"^[a-z]+://", src):
+            continue
+        if not src or not (path.parent / unquote(src)).is_file():
+            problems.append(Problem("output.image", f"image {src!r} referenced by {path.name} does not exist"))
+    return problems
+
+
+def html_facts(path: Path) -> _HtmlFacts:
+    """Parsed facts about an HTML output (for tests and the parity check)."""
+    facts = _HtmlFacts()
+    facts.feed(path.read_text(encoding="utf-8"))
+    return facts
+
+
+def pdf_text(path: Path) -> list[str]:
+    """Text of each page of a PDF."""
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+
+
+def check_pdf(path: Path) -> list[Problem]:
+    """The PDF opens, has pages and no markers."""
+    try:
+        pages = pdf_text(path)
+    except Exception as exc:  # pypdf raises several types for damaged files
+        return [Problem("output.pdf", f"{path.name} cannot be read as PDF: {exc}")]
+    if not pages:
+        return [Problem("output.pdf", f"{path.name} has no pages")]
+    return [Problem("output.marker", f"unresolved marker {m} in {path.name}") for m in markers_in("\n".join(pages))]
+
+
+CHECKS = {"html": check_html, "pdf": check_pdf}
+
+
+def check_output(fmt: str, path: Path) -> list[Problem]:
+    """Run the check for one rendered file; a missing file is itself a problem."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return [Problem("output.missing", f"expected output {path.name} was not written")]
+    return CHECKS[fmt](path)

@@ -1,0 +1,137 @@
+"""The ``report`` command line."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .engines import ENGINE_CHOICES
+from .errors import ReportError, StrictnessError
+from .progress import Progress
+from .project import FORMATS, Project
+
+FORMAT_CHOICES = ("all", *FORMATS)
+project_option = click.option(
+    "--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+    show_default=True, help="Project folder (or any folder inside it); the one holding _quarto.yml is used.",
+)
+
+
+def _fail(error: ReportError) -> None:
+    if isinstance(error, StrictnessError):
+        click.echo(click.style("error: ", fg="red", bold=True) + str(error), err=True)
+        click.echo("Fix these, or re-run with --allow-warnings to render anyway. "
+                   "The previous outputs were left unchanged.", err=True)
+    else:
+        click.echo(click.style("error: ", fg="red", bold=True) + str(error), err=True)
+    sys.exit(error.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="report")
+def main() -> None:
+    """Build a Quarto-style paper to PDF and HTML.
+
+    \b
+    Typical use, from the project folder:
+      report render              # both formats, strict checks
+      report render --to html    # only the reviewers' HTML page
+      report check               # validate data and sources without rendering
+      report clean               # remove generated outputs
+    """
+
+
+@main.command()
+@click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default="all", show_default=True,
+              help="Output format(s): pdf (via Typst), html (one standalone page), or all.")
+@click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="auto", show_default=True,
+              help="auto uses Quarto when a quarto executable is on PATH or named by QUARTO_PATH, "
+                   "otherwise the built-in pandoc + Typst engine.")
+@click.option("--allow-warnings", is_flag=True,
+              help="Report unresolved references, unknown variables, missing citations and includes "
+                   "as warnings instead of failing.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and the files written.")
+@project_option
+def render(to: str, engine: str, allow_warnings: bool, quiet: bool, project_dir: Path) -> None:
+    """Render the paper to PDF and/or HTML in the output folder (default _output/).
+
+    Outputs are rendered into a staging folder, checked (PDF readable, no ?@ or
+    ?var: markers, every link target and image present) and only then moved into
+    place: a failed render never replaces the last good files.
+
+    \b
+    Exit codes: 0 success, 2 configuration error, 3 strictness problems,
+    4 engine (pandoc/Typst/Quarto) failure, 5 data validation failure.
+
+    \b
+    Examples:
+      report render
+      report render --to pdf --engine builtin
+      report render --allow-warnings --quiet
+    """
+    from .render import render as run_render
+
+    formats = FORMATS if to == "all" else (to,)
+    progress = Progress(quiet)
+    try:
+        project = Project.load(project_dir)
+        run_render(project, formats, engine, strict=not allow_warnings, progress=progress)
+    except ReportError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        click.echo("interrupted: previous outputs left unchanged", err=True)
+        sys.exit(130)
+
+
+@main.command()
+@project_option
+def check(project_dir: Path) -> None:
+    """Check sources without rendering: shortcodes, variables and includes.
+
+    \b
+    Example:
+      report check
+    """
+    from .render import expand
+
+    progress = Progress()
+    try:
+        project = Project.load(project_dir)
+        problems = []
+        for main_input in project.main_inputs:
+            problems += expand(project, main_input).problems
+        if problems:
+            raise StrictnessError(problems)
+        progress.result(f"sources OK: {len(project.main_inputs)} document(s)")
+    except ReportError as error:
+        _fail(error)
+
+
+@main.command()
+@click.option("--dry-run", "-n", is_flag=True, help="List what would be removed without removing it.")
+@project_option
+def clean(dry_run: bool, project_dir: Path) -> None:
+    """Remove generated outputs (the output folder and reportkit's cache); never sources or data.
+
+    \b
+    Example:
+      report clean --dry-run
+    """
+    try:
+        project = Project.load(project_dir)
+    except ReportError as error:
+        _fail(error)
+    targets = [project.output_dir, project.root / ".reportkit"]
+    for target in targets:
+        if target.exists():
+            click.echo(("would remove " if dry_run else "removed ") + project.relative(target))
+            if not dry_run:
+                shutil.rmtree(target)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""Render engines: Quarto through subprocess, or the built-in pandoc + Typst engine."""
+
+from __future__ import annotations
+
+from ..errors import EngineError
+from .builtin import BuiltinEngine
+from .quarto import QuartoEngine, find_quarto
+
+ENGINE_CHOICES = ("auto", "quarto", "builtin")
+
+
+def select_engine(name: str = "auto"):
+    """``auto``: Quarto when an executable is found (PATH or QUARTO_PATH), else built-in."""
+    if name == "builtin":
+        return BuiltinEngine()
+    quarto = find_quarto()
+    if name == "quarto":
+        if not quarto:
+            raise EngineError("--engine quarto: no quarto executable on PATH and QUARTO_PATH is not set")
+        return QuartoEngine(quarto)
+    if name == "auto":
+        return QuartoEngine(quarto) if quarto else BuiltinEngine()
+    raise EngineError(f"unknown engine {name!r}; choose one of {', '.join(ENGINE_CHOICES)}")

@@ -1,0 +1,181 @@
+"""The built-in engine: pandoc 3.9 (pypandoc_binary) + reportkit's Lua filters + Typst (typst wheel).
+
+It renders the subset of Quarto listed in shared/engine.md: shortcodes (already expanded
+by ``shortcodes.Expander``), numbered figures/tables/sections/equations with Quarto's
+markup, callouts, citeproc with the project's CSL, table of contents.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from ..errors import ConfigError, EngineError, Location, Problem
+from ..metadata import deep_merge, normalize_authors
+from ..progress import Progress
+from ..project import PATH_KEYS, load_yaml
+from .base import RenderRequest, RenderResult, locate, problems_from_log
+
+PROBLEM_LINE = re.compile(r"^REPORTKIT-PROBLEM\t([^\t]+)\t([^\t]*)\t(.*)$", re.M)
+MARKDOWN = "markdown-implicit_header_references"
+# Metadata that is configuration for Quarto or for us, not document content.
+NOT_METADATA = ("format", "project", "template-partials", "embed-resources", "css", "keep-typ")
+
+
+def package_file(*parts: str) -> Path:
+    """A file shipped inside the reportkit package."""
+    return Path(str(resources.files("reportkit").joinpath(*parts)))
+
+
+def pandoc_path() -> str:
+    """The pandoc binary shipped by pypandoc_binary (falls back to PATH)."""
+    try:
+        import pypandoc
+
+        return pypandoc.get_pandoc_path()
+    except (ImportError, OSError):
+        found = shutil.which("pandoc")
+        if not found:
+            raise EngineError("pandoc not found: install the pypandoc_binary package")
+        return found
+
+
+class BuiltinEngine:
+    """pandoc + Typst, in-process where possible."""
+
+    name = "builtin"
+
+    def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
+        result = RenderResult()
+        work = request.staging / ".work"
+        work.mkdir(parents=True, exist_ok=True)
+        body = work / "body.md"
+        body.write_text(request.expanded.body, encoding="utf-8")
+        for fmt in request.formats:
+            meta = self.metadata(request, fmt)
+            meta_file = work / f"meta-{fmt}.yml"
+            meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
+            stem = request.project.stem(request.main)
+            if fmt == "html":
+                with progress.step(f"pandoc -> {stem}.html"):
+                    target = request.staging / f"{stem}.html"
+                    log = self.pandoc(request, body, meta_file, meta, "html", target)
+            else:
+                typ = work / f"{stem}.typ"
+                with progress.step(f"pandoc -> {stem}.typ"):
+                    log = self.pandoc(request, body, meta_file, meta, "typst", typ)
+                target = request.staging / f"{stem}.pdf"
+                with progress.step(f"typst -> {stem}.pdf"):
+                    self.typst(request, typ, target)
+            result.outputs[fmt] = target
+            result.problems.extend(self.problems(request, log))
+        return result
+
+    # -- metadata ------------------------------------------------------------------
+    def metadata(self, request: RenderRequest, fmt: str) -> dict:
+        """Project metadata < project format options < front matter < front matter format options."""
+        project = request.project
+        where = Location(project.relative(request.main), request.expanded.front_matter_line)
+        front = load_yaml(request.main, request.expanded.front_matter, first_line=2) or {}
+        if not isinstance(front, dict):
+            raise ConfigError("front matter must be a YAML mapping", where, "config.shape")
+        quarto_format = {"pdf": "typst", "html": "html"}[fmt]
+        front_format = (front.get("format") or {}) if isinstance(front.get("format"), dict) else {}
+        project_meta = self._resolve_paths(request.expanded.project_metadata, project.root)
+        format_meta = self._resolve_paths(project.format_options(fmt), project.root)
+        doc_meta = self._resolve_paths(front, request.main.parent)
+        doc_format = front_format.get(quarto_format) if isinstance(front_format.get(quarto_format), dict) else {}
+        meta = deep_merge(deep_merge(deep_merge(project_meta, format_meta), doc_meta), doc_format or {})
+        meta = normalize_authors(meta, where)
+        self._check_files(meta, where)
+        meta["reportkit-doc-dir"] = project.relative(request.main.parent).replace("\\", "/").strip(".")
+        if meta.get("number-sections") and fmt == "pdf":
+            meta.setdefault("section-numbering", "1.1")
+        meta.setdefault("pagetitle", str(meta.get("title", request.main.stem)))
+        meta.setdefault("link-citations", True)
+        return {k: v for k, v in meta.items() if k not in NOT_METADATA or k in ("css", "template-partials")}
+
+    @staticmethod
+    def _resolve_paths(meta: dict, base: Path) -> dict:
+        meta = dict(meta)
+        for key in PATH_KEYS:
+            if key in meta and meta[key]:
+                values = meta[key] if isinstance(meta[key], list) else [meta[key]]
+                resolved = [str((base / str(v).lstrip("/")).resolve()) if not str(v).startswith("/") else str(v) for v in values]
+                meta[key] = resolved if isinstance(meta[key], list) else resolved[0]
+        return meta
+
+    @staticmethod
+    def _check_files(meta: dict, where: Location) -> None:
+        for key in PATH_KEYS:
+            values = meta.get(key) or []
+            for value in values if isinstance(values, list) else [values]:
+                if not Path(value).is_file():
+                    raise ConfigError(f"{key}: file not found: {value}", where, "config.file")
+
+    # -- pandoc --------------------------------------------------------------------
+    def pandoc(self, request: RenderRequest, body: Path, meta_file: Path, meta: dict, to: str, target: Path) -> str:
+        project = request.project
+        args = [
+            pandoc_path(), str(body), "--from", MARKDOWN, "--metadata-file", str(meta_file),
+            "--lua-filter", str(package_file("filters", "crossref.lua")),
+            "--lua-filter", str(package_file("filters", "callouts.lua")),
+            "--resource-path", os.pathsep.join([str(request.main.parent), str(project.root)]),
+            "--output", str(target),
+        ]
+        if meta.get("bibliography"):
+            args.append("--citeproc")
+        if to == "html":
+            args += ["--to", "html5", "--standalone", "--embed-resources", "--mathml", "--section-divs",
+                     "--template", str(package_file("templates", "html", "template.html")),
+                     "--css", str(package_file("templates", "html", "reportkit.css"))]
+            for css in meta.get("css") or []:
+                args += ["--css", css]
+            if meta.get("number-sections"):
+                args.append("--number-sections")
+            if meta.get("toc"):
+                args += ["--toc", f"--toc-depth={meta.get('toc-depth', 3)}"]
+        else:
+            args += ["--to", "typst", "--standalone", "--template", str(self._typst_template(request, meta))]
+        completed = subprocess.run(args, cwd=project.root, capture_output=True, text=True, encoding="utf-8")
+        if completed.returncode != 0:
+            raise EngineError(f"pandoc failed ({completed.returncode}) rendering {project.relative(request.main)} to {to}:\n{completed.stderr.strip()}")
+        return completed.stderr
+
+    def _typst_template(self, request: RenderRequest, meta: dict) -> Path:
+        """Assemble the main Typst template with the project's partials (or reportkit's defaults)."""
+        folder = request.staging / ".work" / "typst-template"
+        folder.mkdir(parents=True, exist_ok=True)
+        defaults = package_file("templates", "typst")
+        for name in ("template.typ", "definitions.typ", "typst-template.typ", "typst-show.typ"):
+            shutil.copyfile(defaults / name, folder / name)
+        partials = meta.get("template-partials") or []
+        for partial in partials if isinstance(partials, list) else [partials]:
+            shutil.copyfile(partial, folder / Path(partial).name)
+        return folder / "template.typ"
+
+    # -- typst ----------------------------------------------------------------------
+    def typst(self, request: RenderRequest, typ: Path, target: Path) -> None:
+        import typst
+
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        try:
+            typst.compile(
+                str(typ), output=str(target), root=str(request.project.root),
+                ignore_system_fonts=True, timestamp=int(epoch) if epoch else None,
+            )
+        except Exception as exc:  # typst raises its own TypstError with the diagnostic text
+            raise EngineError(f"Typst could not compile {request.project.relative(typ)}:\n{exc}") from exc
+
+    # -- problems ----------------------------------------------------------------------
+    def problems(self, request: RenderRequest, log: str) -> list[Problem]:
+        found = []
+        for rule, key, message in PROBLEM_LINE.findall(log):
+            found.append(Problem(rule, message, locate(request, key)))
+        return found + problems_from_log(request, log)

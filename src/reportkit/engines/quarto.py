@@ -1,0 +1,90 @@
+"""The Quarto engine: ``quarto render`` through subprocess, with our strictness on its log.
+
+Quarto exits 0 when a cross-reference or variable does not resolve, so its warnings are
+parsed here and its outputs are checked like the built-in engine's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..errors import EngineError, Problem
+from ..progress import Progress
+from ..project import QUARTO_FORMAT
+from .base import RenderRequest, RenderResult, locate, problems_from_log
+
+XREF_WARNING = re.compile(r"Unable to resolve crossref @([\w:.-]+)")
+WARNING_LINE = re.compile(r"^\s*(?:\[WARNING\]|WARNING)(?:\s*\([^)]*\))?:?\s*(.*)$", re.M)
+
+
+def find_quarto() -> str | None:
+    """The quarto executable: ``QUARTO_PATH`` if set, else the one on PATH."""
+    named = os.environ.get("QUARTO_PATH")
+    if named:
+        return named if Path(named).is_file() and os.access(named, os.X_OK) else None
+    return shutil.which("quarto")
+
+
+def parse_log(request: RenderRequest, log: str) -> list[Problem]:
+    """Problems in Quarto's output: unresolved cross-references, unknown citations, other warnings."""
+    problems = []
+    for key in dict.fromkeys(XREF_WARNING.findall(log)):
+        problems.append(Problem("xref.unresolved", f"unresolved cross-reference @{key}", locate(request, "@" + key)))
+    problems += problems_from_log(request, log)
+    known = ("Unable to resolve crossref", "Citeproc: citation", "Could not fetch", "Could not find")
+    for message in dict.fromkeys(WARNING_LINE.findall(log)):
+        if message and not any(k in message for k in known):
+            problems.append(Problem("quarto.warning", f"Quarto: {message.strip()}"))
+    return problems
+
+
+class QuartoEngine:
+    """Runs ``quarto render`` once per format into the staging folder."""
+
+    name = "quarto"
+
+    def __init__(self, executable: str):
+        self.executable = executable
+
+    def command(self, request: RenderRequest, fmt: str, out_dir: Path) -> list[str]:
+        """The argument list (never a shell string) for one format."""
+        main = request.main.relative_to(request.project.root)
+        return [self.executable, "render", str(main), "--to", QUARTO_FORMAT[fmt], "--output-dir", str(out_dir)]
+
+    def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
+        result = RenderResult()
+        stem = request.project.stem(request.main)
+        for fmt in request.formats:
+            out_dir = request.staging / f".quarto-{fmt}"
+            with progress.step(f"quarto render --to {QUARTO_FORMAT[fmt]}"):
+                log = self._run(self.command(request, fmt, out_dir), request.project.root, progress)
+            produced = sorted(out_dir.rglob(f"{stem}.{fmt}"))
+            target = request.staging / f"{stem}.{fmt}"
+            if produced:
+                shutil.move(str(produced[0]), target)
+            result.outputs[fmt] = target
+            result.problems += parse_log(request, log)
+        return result
+
+    @staticmethod
+    def _run(args: list[str], cwd: Path, progress: Progress) -> str:
+        lines = []
+        try:
+            process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       text=True, encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise EngineError(f"cannot start {args[0]}: {exc}") from exc
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            progress.stream(line)
+        code = process.wait()
+        log = "".join(lines)
+        if code != 0:
+            tail = "".join(lines[-20:])
+            raise EngineError(f"quarto render failed with exit code {code}:\n{tail}")
+        return log

@@ -1,0 +1,144 @@
+"""The project: where it is, what ``_quarto.yml`` and ``_variables.yml`` say.
+
+Only the settings both engines need are interpreted here; everything else in
+``_quarto.yml`` is left for Quarto itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError, Location
+
+CONFIG_NAME = "_quarto.yml"
+VARIABLES_NAME = "_variables.yml"
+FORMATS = ("pdf", "html")
+# Quarto's name for each of our output formats.
+QUARTO_FORMAT = {"pdf": "typst", "html": "html"}
+# Settings that name files; Quarto resolves them against the project root when set in _quarto.yml.
+PATH_KEYS = ("bibliography", "csl", "css", "template-partials")
+
+
+def load_yaml(path: Path, text: str | None = None, first_line: int = 1) -> Any:
+    """Parse YAML, turning syntax errors into ConfigError with file and line."""
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", Location(path)) from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first_line + mark.line if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"malformed YAML: {reason}", Location(path, line), "config.yaml") from exc
+
+
+def find_root(start: Path) -> Path:
+    """Walk up from ``start`` to the folder holding ``_quarto.yml``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ConfigError(f"no {CONFIG_NAME} found in {start} or any parent folder")
+
+
+def _expect_mapping(value: Any, where: Location, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{what} must be a mapping, got {type(value).__name__}", where, "config.shape")
+    return value
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    """Line number (1-based) of the first top-level ``key:`` in YAML text."""
+    match = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+@dataclass
+class Project:
+    """A Quarto project as both engines see it."""
+
+    root: Path
+    config: dict
+    variables: dict
+    main_inputs: list[Path]
+    output_dir: Path
+    config_text: str = field(repr=False, default="")
+
+    # -- loading -----------------------------------------------------------------
+    @classmethod
+    def load(cls, start: Path | str = ".") -> Project:
+        root = find_root(Path(start))
+        config_path = root / CONFIG_NAME
+        text = config_path.read_text(encoding="utf-8")
+        config = _expect_mapping(load_yaml(config_path, text), Location(config_path, 1), CONFIG_NAME)
+        project = _expect_mapping(config.get("project"), Location(config_path, _line_of_key(text, "project")), "project")
+        renders = project.get("render") or []
+        if isinstance(renders, str):
+            renders = [renders]
+        if not renders:
+            raise ConfigError(
+                "project.render must name the main document(s), e.g. render: [report/paper.qmd]",
+                Location(config_path, _line_of_key(text, "project")),
+                "config.render",
+            )
+        main_inputs = []
+        for item in renders:
+            path = root / item
+            if not path.is_file():
+                raise ConfigError(f"project.render names {item}, which does not exist", Location(config_path), "config.render")
+            main_inputs.append(path)
+        output_dir = root / str(project.get("output-dir", "_output"))
+        variables = cls._load_variables(root)
+        return cls(root, config, variables, main_inputs, output_dir, text)
+
+    @staticmethod
+    def _load_variables(root: Path) -> dict:
+        path = root / VARIABLES_NAME
+        if not path.exists():
+            return {}
+        return _expect_mapping(load_yaml(path), Location(path, 1), VARIABLES_NAME)
+
+    # -- settings ------------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def project_settings(self) -> dict:
+        return self.config.get("project") or {}
+
+    def format_options(self, fmt: str) -> dict:
+        """Options under ``format: <quarto format>:`` (``format: html: default`` gives {})."""
+        formats = self.config.get("format") or {}
+        options = formats.get(QUARTO_FORMAT[fmt]) if isinstance(formats, dict) else None
+        return options if isinstance(options, dict) else {}
+
+    def document_metadata(self) -> dict:
+        """Project-level document metadata: every top-level key except project/format."""
+        return {k: v for k, v in self.config.items() if k not in ("project", "format")}
+
+    def resolve(self, value: str | list[str]) -> list[Path]:
+        """Project-relative path(s) in a setting, as absolute paths."""
+        values = [value] if isinstance(value, str) else list(value or [])
+        return [(self.root / v.lstrip("/")).resolve() for v in values]
+
+    def stem(self, main_input: Path) -> str:
+        """Stable output name: the main document's file name without extension."""
+        return main_input.stem
+
+    def relative(self, path: Path) -> str:
+        """A path as shown to users: relative to the project root where possible."""
+        try:
+            return str(Path(path).resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)

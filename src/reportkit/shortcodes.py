@@ -1,0 +1,234 @@
+"""Expand Quarto shortcodes before pandoc sees the text.
+
+Handles ``{{< include path >}}`` (alone on its line; relative to the main document's
+folder, ``/`` meaning the project root; nested; circular includes are an error),
+``{{< var a.b >}}`` from ``_variables.yml``, ``{{< meta key >}}`` from the document's
+metadata and ``{{< pagebreak >}}``. ``{{{< ... >}}}`` stays as literal text.
+
+Every output line remembers the file and line it came from (``SourceMap``), so later
+stages can report problems where the author can fix them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Location, Problem
+from .metadata import deep_merge
+from .project import load_yaml
+
+SHORTCODE = re.compile(r"(\{?)\{\{<\s*([A-Za-z][\w-]*)((?:\s+[^>]*?)?)\s*>\}\}(\}?)")
+INCLUDE_LINE = re.compile(r"^\s*\{\{<\s*include\s+(\S+?)\s*>\}\}\s*$")
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+# Characters that mean something to pandoc's markdown reader, escaped in substituted values.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~^$@!&])")
+MISSING_VAR = "?var:{}"
+PAGEBREAK = (
+    "\n```{=typst}\n#pagebreak()\n```\n\n"
+    '```{=html}\n<div class="page-break" style="page-break-after: always;"></div>\n```\n'
+)
+
+
+def escape_markdown(value: str) -> str:
+    """Make a value show as literal text in markdown (``<script>`` stays text)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+
+
+@dataclass
+class SourceMap:
+    """For every line of expanded text, the location it came from."""
+
+    locations: list[Location] = field(default_factory=list)
+
+    def at(self, line: int) -> Location | None:
+        """Location of 1-based ``line`` of the expanded text."""
+        if 1 <= line <= len(self.locations):
+            return self.locations[line - 1]
+        return None
+
+
+@dataclass
+class Expanded:
+    """A main document after shortcode expansion."""
+
+    body: str
+    front_matter: str
+    front_matter_line: int
+    source_map: SourceMap
+    problems: list[Problem]
+    files: list[Path]
+    project_metadata: dict = field(default_factory=dict)
+
+
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """(front matter YAML, body, number of lines the front matter block occupied)."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return "", text, 0
+    consumed = match.group(0)
+    return match.group(1), text[match.end():], consumed.count("\n")
+
+
+def lookup(mapping: dict, dotted: str) -> tuple[bool, Any]:
+    """Find ``a.b.c`` in nested mappings: (found, value)."""
+    node: Any = mapping
+    for part in dotted.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False, None
+    return True, node
+
+
+class Expander:
+    """Expands one main document; collects problems rather than stopping at the first."""
+
+    def __init__(self, root: Path, variables: dict, project_metadata: dict, config_text: str = ""):
+        self.root = root
+        self.variables = variables
+        self.project_metadata = project_metadata
+        self._metadata: dict | None = None
+        self._front_matter_text = ""
+        self._main: Path | None = None
+        self._config_text = config_text
+        self.problems: list[Problem] = []
+        self.files: list[Path] = []
+
+    # -- entry point ---------------------------------------------------------------
+    def expand(self, main: Path) -> Expanded:
+        text = self._read(main, None)
+        if text is None:
+            text = ""
+        front, body, front_lines = split_front_matter(text)
+        self.files.append(main)
+        self._front_matter_text = front
+        self._main = main
+        out_lines: list[str] = []
+        locations: list[Location] = []
+        base = main.parent
+        self._expand_lines(body, main, front_lines, base, (), out_lines, locations)
+        front_expanded = "\n".join(
+            self._substitute(line, Location(main, i + 2)) for i, line in enumerate(front.splitlines())
+        )
+        return Expanded(
+            body="\n".join(out_lines) + "\n",
+            front_matter=front_expanded,
+            front_matter_line=2,
+            source_map=SourceMap(locations),
+            problems=self.problems,
+            files=self.files,
+            project_metadata=self._in_metadata(self.project_metadata),
+        )
+
+    def _in_metadata(self, value: Any, key: str = "") -> Any:
+        """Shortcodes inside string values of project metadata (located at their _quarto.yml key)."""
+        if isinstance(value, dict):
+            return {k: self._in_metadata(v, k if not key else key) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._in_metadata(v, key) for v in value]
+        if isinstance(value, str) and "{{<" in value:
+            match = re.search(rf"^{re.escape(key)}\s*:", self._config_text, re.M)
+            line = self._config_text.count("\n", 0, match.start()) + 1 if match else None
+            return self._substitute(value, Location("_quarto.yml", line))
+        return value
+
+    # -- includes -------------------------------------------------------------------
+    def _read(self, path: Path, where: Location | None) -> str | None:
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self.problems.append(Problem("include.missing", f"included file not found: {path}", where))
+        except UnicodeDecodeError as exc:
+            self.problems.append(Problem("include.encoding", f"{path} is not valid UTF-8 (byte {exc.start})", where))
+        return None
+
+    def _resolve_include(self, target: str, base: Path) -> Path:
+        if target.startswith("/"):
+            return (self.root / target.lstrip("/")).resolve()
+        return (base / target).resolve()
+
+    def _expand_lines(self, text, path, offset, base, chain, out_lines, locations):
+        for index, line in enumerate(text.split("\n") if text else []):
+            here = Location(self._show(path), offset + index + 1, chain)
+            include = INCLUDE_LINE.match(line)
+            if include:
+                self._include(include.group(1), here, path, base, chain, out_lines, locations)
+                continue
+            out_lines.append(self._substitute(line, here))
+            locations.append(here)
+
+    def _include(self, target, here, path, base, chain, out_lines, locations):
+        child = self._resolve_include(target, base)
+        active = [Path(loc.file) for loc in chain] + [Path(self._show(path))]
+        if Path(self._show(child)) in active:
+            cycle = " -> ".join(str(p) for p in [*active, Path(self._show(child))])
+            self.problems.append(Problem("include.circular", f"circular include: {cycle}", here))
+            return
+        content = self._read(child, here)
+        if content is None:
+            return
+        self.files.append(child)
+        _, body, front_lines = split_front_matter(content)
+        # Blank lines around an include keep blocks apart, as Quarto requires.
+        out_lines.append("")
+        locations.append(here)
+        self._expand_lines(body, child, front_lines, base, (*chain, here), out_lines, locations)
+        out_lines.append("")
+        locations.append(here)
+
+    def _show(self, path: Path) -> Path:
+        try:
+            return Path(path).resolve().relative_to(self.root)
+        except ValueError:
+            return Path(path)
+
+    # -- inline shortcodes ------------------------------------------------------------
+    def _substitute(self, line: str, where: Location) -> str:
+        if "{{<" not in line:
+            return line
+        return SHORTCODE.sub(lambda m: self._replace(m, where), line)
+
+    def _replace(self, match: re.Match, where: Location) -> str:
+        open_brace, name, args, close_brace = match.groups()
+        if open_brace and close_brace:  # {{{< x >}}} is the escape for a literal {{< x >}}
+            return match.group(0)[1:-1]
+        args = args.strip()
+        text = open_brace
+        if name == "var":
+            text += self._var(args, where)
+        elif name == "meta":
+            text += self._meta(args, where)
+        elif name == "pagebreak":
+            text += PAGEBREAK
+        elif name == "include":
+            self.problems.append(Problem("include.inline", "include must stand alone on its line", where))
+            text += match.group(0)
+        else:
+            self.problems.append(Problem("shortcode.unknown", f"unknown shortcode '{name}'", where))
+            text += match.group(0)
+        return text + close_brace
+
+    def _scalar(self, found: bool, value: Any, kind: str, key: str, where: Location) -> str:
+        if not found:
+            self.problems.append(Problem(f"{kind}.unknown", f"unknown {kind} '{key}'", where))
+            return escape_markdown(MISSING_VAR.format(key) if kind == "var" else f"?meta:{key}")
+        if isinstance(value, (dict, list)):
+            self.problems.append(Problem(f"{kind}.not-scalar", f"{kind} '{key}' is a {type(value).__name__}, not a single value", where))
+            return escape_markdown(f"?{kind}:{key}")
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        return escape_markdown(str(value))
+
+    def _var(self, key: str, where: Location) -> str:
+        found, value = lookup(self.variables, key)
+        return self._scalar(found, value, "var", key, where)
+
+    def _meta(self, key: str, where: Location) -> str:
+        if self._metadata is None:
+            front = load_yaml(self._main, self._front_matter_text, first_line=2) or {}
+            self._metadata = deep_merge(self.project_metadata, front if isinstance(front, dict) else {})
+        found, value = lookup(self._metadata, key)
+        return self._scalar(found, value, "meta", key, where)
