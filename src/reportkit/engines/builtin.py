@@ -20,7 +20,7 @@ from ..errors import ConfigError, EngineError, Location, Problem
 from ..metadata import deep_merge, normalize_authors
 from ..progress import Progress
 from ..project import PATH_KEYS, load_yaml
-from .base import RenderRequest, RenderResult, locate, problems_from_log
+from .base import CITEPROC_MISSING, RenderRequest, RenderResult, locate, problems_from_log
 
 PROBLEM_LINE = re.compile(r"^REPORTKIT-PROBLEM\t([^\t]+)\t([^\t]*)\t(.*)$", re.M)
 MARKDOWN = "markdown-implicit_header_references"
@@ -70,6 +70,7 @@ class BuiltinEngine:
                 typ = work / f"{stem}.typ"
                 with progress.step(f"pandoc -> {stem}.typ"):
                     log = self.pandoc(request, body, meta_file, meta, "typst", typ)
+                    self._unlink_missing_citations(typ, log)
                 target = request.staging / f"{stem}.pdf"
                 with progress.step(f"typst -> {stem}.pdf"):
                     self.typst(request, typ, target)
@@ -159,6 +160,18 @@ class BuiltinEngine:
         for partial in partials if isinstance(partials, list) else [partials]:
             shutil.copyfile(partial, folder / Path(partial).name)
         return folder / "template.typ"
+
+    @staticmethod
+    def _unlink_missing_citations(typ: Path, log: str) -> None:
+        """Citeproc links unknown keys to labels that do not exist, which Typst rejects;
+        keep the text, drop the link (the problem itself is reported separately)."""
+        missing = CITEPROC_MISSING.findall(log)
+        if not missing:
+            return
+        text = typ.read_text(encoding="utf-8")
+        for key in missing:
+            text = text.replace(f"#link(<ref-{key}>)[", "#[")
+        typ.write_text(text, encoding="utf-8")
 
     # -- typst ----------------------------------------------------------------------
     def typst(self, request: RenderRequest, typ: Path, target: Path) -> None:

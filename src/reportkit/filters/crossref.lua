@@ -153,10 +153,13 @@ local function typst_float(id, kind, body, caption)
     if b.tag == "Table" then b = typst_table(b) end
     blocks[#blocks + 1] = b
   end
-  blocks[#blocks + 1] = pandoc.RawBlock("typst", string.format("], caption: figure.caption(position: %s, [", info.caption))
-  blocks[#blocks + 1] = pandoc.Plain(caption)
-  blocks[#blocks + 1] = pandoc.RawBlock("typst", string.format(
-    ']), kind: "%s", supplement: "%s")<%s>', info.kind, typst_escape_string(title_text(kind, crossref_meta)), id))
+  -- one Plain block, so no line breaks (spaces) surround the caption text
+  local caption_line = pandoc.Inlines({
+    pandoc.RawInline("typst", string.format("], caption: figure.caption(position: %s, [", info.caption)) })
+  caption_line:extend(caption)
+  caption_line:insert(pandoc.RawInline("typst", string.format(
+    ']), kind: "%s", supplement: "%s")<%s>', info.kind, typst_escape_string(title_text(kind, crossref_meta)), id)))
+  blocks[#blocks + 1] = pandoc.Plain(caption_line)
   return blocks
 end
 

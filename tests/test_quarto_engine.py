@@ -1,0 +1,124 @@
+"""The Quarto engine: its command line, its log parsing, and the subprocess plumbing
+(with a stand-in `quarto` script); a real Quarto render only where Quarto is installed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import run_report
+from reportkit.engines import BuiltinEngine, QuartoEngine, select_engine
+from reportkit.engines.base import RenderRequest
+from reportkit.engines.quarto import find_quarto, parse_log
+from reportkit.project import Project
+from reportkit.render import expand
+
+QUARTO_STDERR = """\
+Starting python3 kernel...Done
+WARNING (/opt/quarto/share/filters/main.lua:13900) Unable to resolve crossref @fig-bars
+[WARNING] Citeproc: citation ghost2020 not found
+WARNING: Some other thing Quarto wanted to say
+Output created: _output/paper.html
+"""
+
+
+def first_line_with(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def request_for(project_dir: Path, tmp_path: Path) -> RenderRequest:
+    project = Project.load(project_dir)
+    main = project.main_inputs[0]
+    return RenderRequest(project, main, ("pdf", "html"), tmp_path / "staging", expand(project, main))
+
+
+def test_command_is_an_argument_list(fixture_project, tmp_path):
+    engine = QuartoEngine("/opt/quarto/bin/quarto")
+    request = request_for(fixture_project, tmp_path)
+    out = tmp_path / "out"
+    assert engine.command(request, "pdf", out) == [
+        "/opt/quarto/bin/quarto", "render", "paper.qmd", "--to", "typst", "--output-dir", str(out)]
+    assert engine.command(request, "html", out)[4] == "html"
+
+
+def test_parse_log_maps_warnings_to_rules_and_lines(fixture_project, tmp_path):
+    request = request_for(fixture_project, tmp_path)
+    problems = {p.rule: p for p in parse_log(request, QUARTO_STDERR)}
+    assert set(problems) == {"xref.unresolved", "citation.unknown", "quarto.warning"}
+    xref = problems["xref.unresolved"]
+    assert "@fig-bars" in xref.message
+    assert str(xref.location) == f"paper.qmd:{first_line_with(fixture_project / 'paper.qmd', '@fig-bars')}"
+    assert "ghost2020" in problems["citation.unknown"].message
+    assert "Some other thing" in problems["quarto.warning"].message
+
+
+def test_engine_selection(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("QUARTO_PATH", raising=False)
+    assert find_quarto() is None
+    assert isinstance(select_engine("auto"), BuiltinEngine)
+    with pytest.raises(Exception, match="no quarto executable"):
+        select_engine("quarto")
+    fake = tmp_path / "quarto"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    assert isinstance(select_engine("auto"), QuartoEngine)
+    monkeypatch.setenv("QUARTO_PATH", str(tmp_path / "missing"))
+    assert isinstance(select_engine("auto"), BuiltinEngine)
+
+
+FAKE_QUARTO = textwrap.dedent('''\
+    #!{python}
+    """Stand-in for quarto: copies pre-rendered outputs and prints what QUARTO_FAKE_LOG holds."""
+    import os, shutil, sys
+    args = sys.argv[1:]
+    assert args[0] == "render", args
+    fmt = args[args.index("--to") + 1]
+    out = args[args.index("--output-dir") + 1]
+    os.makedirs(out, exist_ok=True)
+    print("pandoc", flush=True)
+    sys.stderr.write(os.environ.get("QUARTO_FAKE_LOG", ""))
+    ext = {{"typst": "pdf", "html": "html"}}[fmt]
+    shutil.copy(os.path.join(os.environ["QUARTO_FAKE_OUTPUTS"], "paper." + ext), out)
+    print("Output created: paper." + ext)
+''')
+
+
+@pytest.fixture
+def fake_quarto(tmp_path, monkeypatch, rendered_fixture):
+    script = tmp_path / "bin" / "quarto"
+    script.parent.mkdir()
+    script.write_text(FAKE_QUARTO.format(python=sys.executable))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("QUARTO_PATH", str(script))
+    monkeypatch.setenv("QUARTO_FAKE_OUTPUTS", str(rendered_fixture / "_output"))
+    return script
+
+
+def test_quarto_engine_end_to_end_with_stand_in(fixture_project, fake_quarto, monkeypatch):
+    result = run_report("render", project=fixture_project)
+    assert result.exit_code == 0, result.output
+    assert "with the quarto engine" in result.output
+    assert "| Output created: paper.pdf" in result.output  # Quarto's progress is streamed
+    assert (fixture_project / "_output" / "paper.pdf").is_file()
+
+    before = (fixture_project / "_output" / "paper.html").read_bytes()
+    monkeypatch.setenv("QUARTO_FAKE_LOG", QUARTO_STDERR)
+    result = run_report("render", project=fixture_project)
+    assert result.exit_code == 3
+    line = first_line_with(fixture_project / "paper.qmd", "@fig-bars")
+    assert f"paper.qmd:{line}" in result.output and "unresolved cross-reference @fig-bars" in result.output
+    assert (fixture_project / "_output" / "paper.html").read_bytes() == before
+
+
+@pytest.mark.skipif(find_quarto() is None, reason="Quarto is not installed here (no quarto on PATH, QUARTO_PATH unset)")
+def test_real_quarto_renders_fixture(fixture_project):
+    result = run_report("render", "--engine", "quarto", project=fixture_project)
+    assert result.exit_code == 0, result.output
+    assert (fixture_project / "_output" / "paper.pdf").stat().st_size > 0
