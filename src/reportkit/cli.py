@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .engines import ENGINE_CHOICES
-from .errors import ReportError, StrictnessError
+from .errors import ConfigError, ReportError, StrictnessError
 from .progress import Progress
 from .project import FORMATS, Project
 
@@ -37,7 +37,7 @@ def main() -> None:
     """Build a Quarto-style paper to PDF and HTML.
 
     \b
-    Typical use, from the project folder:
+    Examples, from the project folder:
       report render              # both formats, strict checks
       report render --to html    # only the reviewers' HTML page
       report check               # validate data and sources without rendering
@@ -125,7 +125,11 @@ def clean(dry_run: bool, project_dir: Path) -> None:
         project = Project.load(project_dir)
     except ReportError as error:
         _fail(error)
-    targets = [project.output_dir, project.root / ".reportkit"]
+    output = project.output_dir.resolve()
+    if output == project.root or project.root not in output.parents or any(output in m.parents for m in project.main_inputs):
+        _fail(ConfigError(f"refusing to clean output-dir {output}: it is not a folder of its own inside the project",
+                          rule="config.output-dir"))
+    targets = [output, project.root / ".reportkit"]
     for target in targets:
         if target.exists():
             click.echo(("would remove " if dry_run else "removed ") + project.relative(target))

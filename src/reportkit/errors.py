@@ -14,10 +14,14 @@ class Location:
     line: int | None = None
     chain: tuple[Location, ...] = ()
 
+    def point(self) -> str:
+        """``file:line`` without the include chain."""
+        return str(self.file) if self.line is None else f"{self.file}:{self.line}"
+
     def __str__(self) -> str:
-        text = str(self.file) if self.line is None else f"{self.file}:{self.line}"
+        text = self.point()
         if self.chain:
-            via = " <- ".join(str(loc) for loc in reversed(self.chain))
+            via = " <- ".join(loc.point() for loc in reversed(self.chain))
             text += f" (included from {via})"
         return text
 

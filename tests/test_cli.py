@@ -1,0 +1,52 @@
+"""The command line itself: help with examples, version, clean."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import run_report
+from reportkit import __version__
+from reportkit.cli import main
+
+
+@pytest.mark.parametrize("command", [[], ["render"], ["check"], ["clean"]])
+def test_every_command_has_help_with_an_example(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output
+    assert "report" in result.output
+
+
+def test_render_help_lists_options():
+    output = CliRunner().invoke(main, ["render", "--help"]).output
+    for option in ("--to", "--engine", "--allow-warnings", "--quiet", "pdf|html", "auto|quarto|builtin"):
+        assert option in output
+
+
+def test_version():
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_no_project_is_a_clear_error(tmp_path):
+    result = run_report("render", project=tmp_path)
+    assert result.exit_code == 2 and "no _quarto.yml found" in result.output
+
+
+def test_clean_removes_outputs_only(fixture_project):
+    assert run_report("render", "--engine", "builtin", "--to", "html", "-q", project=fixture_project).exit_code == 0
+    sources = sorted(p.relative_to(fixture_project) for p in fixture_project.rglob("*") if "_output" not in p.parts)
+    dry = run_report("clean", "--dry-run", project=fixture_project)
+    assert "would remove _output" in dry.output and (fixture_project / "_output").exists()
+    result = run_report("clean", project=fixture_project)
+    assert result.exit_code == 0 and not (fixture_project / "_output").exists()
+    after = sorted(p.relative_to(fixture_project) for p in fixture_project.rglob("*"))
+    assert after == sources
+
+
+def test_to_html_writes_only_html(fixture_project):
+    result = run_report("render", "--engine", "builtin", "--to", "html", project=fixture_project)
+    assert result.exit_code == 0
+    assert "wrote _output/paper.html" in result.output
+    assert not (fixture_project / "_output" / "paper.pdf").exists()
