@@ -65,7 +65,8 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, project_dir:
 
     \b
     Exit codes: 0 success, 2 configuration error, 3 strictness problems,
-    4 engine (pandoc/Typst/Quarto) failure, 5 data validation failure.
+    4 engine (pandoc/Typst/Quarto) failure, 5 data validation failure,
+    6 a pre-render command (the analysis) failed.
 
     \b
     Examples:

@@ -101,6 +101,10 @@ class Project:
         variables = cls._load_variables(root)
         return cls(root, config, variables, main_inputs, output_dir, text)
 
+    def reload(self) -> Project:
+        """Read the configuration and variables again (after pre-render steps wrote them)."""
+        return Project.load(self.root)
+
     @staticmethod
     def _load_variables(root: Path) -> dict:
         path = root / VARIABLES_NAME

@@ -9,6 +9,7 @@ from .checks import check_output
 from .engines import select_engine
 from .engines.base import RenderRequest
 from .errors import Location, Problem, StrictnessError
+from .prerender import run_pre_render
 from .progress import Progress
 from .project import Project
 from .shortcodes import Expanded, Expander
@@ -65,6 +66,9 @@ def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto"
     progress = progress or Progress()
     engine = select_engine(engine_name)
     progress.info(f"Rendering {', '.join(formats)} with the {engine.name} engine into {project.relative(project.output_dir)}/")
+    if engine.name == "builtin":  # Quarto runs pre-render commands itself
+        run_pre_render(project, progress)
+        project = project.reload()
     published: list[Path] = []
     for main in project.main_inputs:
         with progress.step(f"expand shortcodes in {project.relative(main)}"):

@@ -136,7 +136,8 @@ class BuiltinEngine:
             args += ["--to", "html5", "--standalone", "--embed-resources", "--mathml", "--section-divs",
                      "--template", str(package_file("templates", "html", "template.html")),
                      "--css", str(package_file("templates", "html", "reportkit.css"))]
-            for css in meta.get("css") or []:
+            css_files = meta.get("css") or []
+            for css in [css_files] if isinstance(css_files, str) else css_files:
                 args += ["--css", css]
             if meta.get("number-sections"):
                 args.append("--number-sections")

@@ -1,0 +1,1 @@
+"""The paper's analysis: reads data/, writes figures, tables and _variables.yml."""

@@ -1,0 +1,5 @@
+"""Entry point of the pre-render step: ``python -m analysis``."""
+
+from .pipeline import main
+
+raise SystemExit(main())
