@@ -73,3 +73,11 @@ def test_html_is_offline_and_escapes_data(rendered_fixture):
     assert 'src="data:image/svg+xml' in html  # the figure is embedded
     facts = html_facts(rendered_fixture / "_output" / "paper.html")
     assert "TOC" in facts.ids and "toc-title" in facts.ids
+
+
+def test_quoted_values_link_to_their_provenance(rendered_fixture):
+    html = (rendered_fixture / "_output" / "paper.html").read_text(encoding="utf-8")
+    assert re.search(r'<a href="#prov-counts-total"[^>]*class="quarto-var"[^>]*>1,234</a>', html)
+    # a value without a provenance entry stays plain text in a span
+    assert re.search(r'<span class="quarto-var" data-var="counts.share">56.7%</span>', html)
+    assert 'id="prov-counts-total"' in html

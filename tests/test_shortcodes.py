@@ -24,8 +24,9 @@ def test_nested_includes_relative_to_main_and_root(tmp_path):
     result = expand(tmp_path, main, {"x": "42"})
     assert not result.problems
     lines = result.body.splitlines()
-    assert lines.index("Top") < lines.index("A1") < lines.index("B1 42") < lines.index("End")
-    b_line = lines.index("B1 42") + 1
+    b_text = 'B1 [42]{.quarto-var data-var="x"}'
+    assert lines.index("Top") < lines.index("A1") < lines.index(b_text) < lines.index("End")
+    b_line = lines.index(b_text) + 1
     location = result.source_map.at(b_line)
     assert str(location) == "shared/_b.qmd:1 (included from doc/parts/_a.qmd:3 <- doc/main.qmd:6)"
     assert str(result.source_map.at(lines.index("Top") + 1)) == "doc/main.qmd:4"
@@ -44,8 +45,16 @@ def test_circular_include_names_the_cycle(tmp_path):
 def test_var_values_are_escaped_and_nested_keys_work(tmp_path):
     main = write(tmp_path / "m.qmd", "{{< var a.b >}} and {{< var tag >}}\n")
     body = expand(tmp_path, main, {"a": {"b": "1,234"}, "tag": "<b>*x*</b>"}).body
-    assert body.startswith("1,234 and " + escape_markdown("<b>*x*</b>"))
+    assert body.startswith('[1,234]{.quarto-var data-var="a.b"} and [' + escape_markdown("<b>*x*</b>") + "]")
     assert "\\<b\\>\\*x\\*" in body
+
+
+def test_var_in_code_link_target_or_metadata_is_plain(tmp_path):
+    main = write(tmp_path / "m.qmd", "---\nabstract: N={{< var n >}}\n---\n"
+                 "`{{< var n >}}` [link]({{< var n >}})\n\n```\n{{< var n >}}\n```\n")
+    result = expand(tmp_path, main, {"n": "7"})
+    assert result.body.splitlines()[:4] == ["`7` [link](7)", "", "```", "7"]
+    assert result.front_matter.strip() == "abstract: N=7"
 
 
 def test_non_scalar_var_and_unknown_shortcode_are_problems(tmp_path):

@@ -21,6 +21,7 @@ from .metadata import deep_merge
 from .project import load_yaml
 
 SHORTCODE = re.compile(r"(\{?)\{\{<\s*([A-Za-z][\w-]*)((?:\s+[^>]*?)?)\s*>\}\}(\}?)")
+FENCE = re.compile(r"^\s*(```|~~~)")
 INCLUDE_LINE = re.compile(r"^\s*\{\{<\s*include\s+(\S+?)\s*>\}\}\s*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 # Characters that mean something to pandoc's markdown reader, escaped in substituted values.
@@ -94,6 +95,7 @@ class Expander:
         self._front_matter_text = ""
         self._main: Path | None = None
         self._config_text = config_text
+        self._in_fence = False
         self.problems: list[Problem] = []
         self.files: list[Path] = []
 
@@ -110,9 +112,12 @@ class Expander:
         locations: list[Location] = []
         base = main.parent
         self._expand_lines(body, main, front_lines, base, (), out_lines, locations)
+        self._in_fence = True  # metadata values: plain text, no spans
         front_expanded = "\n".join(
             self._substitute(line, Location(main, i + 2)) for i, line in enumerate(front.splitlines())
         )
+        project_metadata = self._in_metadata(self.project_metadata)
+        self._in_fence = False
         return Expanded(
             body="\n".join(out_lines) + "\n",
             front_matter=front_expanded,
@@ -120,7 +125,7 @@ class Expander:
             source_map=SourceMap(locations),
             problems=self.problems,
             files=self.files,
-            project_metadata=self._in_metadata(self.project_metadata),
+            project_metadata=project_metadata,
         )
 
     def _in_metadata(self, value: Any, key: str = "") -> Any:
@@ -157,6 +162,8 @@ class Expander:
             if include:
                 self._include(include.group(1), here, path, base, chain, out_lines, locations)
                 continue
+            if FENCE.match(line):
+                self._in_fence = not self._in_fence
             out_lines.append(self._substitute(line, here))
             locations.append(here)
 
@@ -198,7 +205,7 @@ class Expander:
         args = args.strip()
         text = open_brace
         if name == "var":
-            text += self._var(args, where)
+            text += self._var(args, where, plain=self._plain_context(match.string, match.start()))
         elif name == "meta":
             text += self._meta(args, where)
         elif name == "pagebreak":
@@ -222,9 +229,19 @@ class Expander:
             value = "true" if value else "false"
         return escape_markdown(str(value))
 
-    def _var(self, key: str, where: Location) -> str:
+    def _var(self, key: str, where: Location, plain: bool = False) -> str:
         found, value = lookup(self.variables, key)
-        return self._scalar(found, value, "var", key, where)
+        text = self._scalar(found, value, "var", key, where)
+        if plain or not found:
+            return text
+        # A span lets the HTML link the value to its provenance (filters/vars.lua).
+        return f'[{text}]{{.quarto-var data-var="{key}"}}'
+
+    def _plain_context(self, line: str, start: int) -> bool:
+        """True where a span would not be markdown prose: code, link targets, attributes."""
+        before = line[:start]
+        return (self._in_fence or before.count("`") % 2 == 1 or before.rstrip().endswith("](")
+                or before.count("{") > before.count("}"))
 
     def _meta(self, key: str, where: Location) -> str:
         if self._metadata is None:

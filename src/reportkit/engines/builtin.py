@@ -127,6 +127,7 @@ class BuiltinEngine:
             pandoc_path(), str(body), "--from", MARKDOWN, "--metadata-file", str(meta_file),
             "--lua-filter", str(package_file("filters", "crossref.lua")),
             "--lua-filter", str(package_file("filters", "callouts.lua")),
+            "--lua-filter", str(package_file("filters", "vars.lua")),
             "--resource-path", os.pathsep.join([str(request.main.parent), str(project.root)]),
             "--output", str(target),
         ]
