@@ -81,3 +81,16 @@ def test_quoted_values_link_to_their_provenance(rendered_fixture):
     # a value without a provenance entry stays plain text in a span
     assert re.search(r'<span class="quarto-var" data-var="counts.share">56.7%</span>', html)
     assert 'id="prov-counts-total"' in html
+
+
+def test_pdf_check_rejects_truncated_or_pageless_files(rendered_fixture, tmp_path):
+    from reportkit.checks import check_pdf
+
+    good = (rendered_fixture / "_output" / "paper.pdf").read_bytes()
+    assert check_pdf(rendered_fixture / "_output" / "paper.pdf") == []
+    truncated = tmp_path / "truncated.pdf"
+    truncated.write_bytes(good[: len(good) // 2])
+    assert [p.rule for p in check_pdf(truncated)] == ["output.pdf"]
+    not_pdf = tmp_path / "x.pdf"
+    not_pdf.write_bytes(b"<html>oops</html>")
+    assert "not a complete PDF" in check_pdf(not_pdf)[0].message

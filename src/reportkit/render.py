@@ -61,12 +61,12 @@ def _settle(problems: list[Problem], strict: bool, progress: Progress) -> None:
 
 
 def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto",
-           strict: bool = True, progress: Progress | None = None) -> list[Path]:
+           strict: bool = True, progress: Progress | None = None, pre_render: bool = True) -> list[Path]:
     """Render every main document of ``project``; return the published output paths."""
     progress = progress or Progress()
     engine = select_engine(engine_name)
     progress.info(f"Rendering {', '.join(formats)} with the {engine.name} engine into {project.relative(project.output_dir)}/")
-    if engine.name == "builtin":  # Quarto runs pre-render commands itself
+    if pre_render and engine.name == "builtin":  # Quarto runs pre-render commands itself
         run_pre_render(project, progress)
         project = project.reload()
     published: list[Path] = []
@@ -80,7 +80,8 @@ def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto"
             problems = list(result.problems)
             with progress.step("check outputs"):
                 for fmt, path in result.outputs.items():
-                    problems += [_locate_marker(p, expanded) for p in check_output(fmt, path)]
+                    found = check_output(fmt, path, result.sources.get(fmt))
+                    problems += [_locate_marker(p, expanded) for p in found]
             _settle(problems, strict, progress)
             published += staging.publish(list(result.outputs.values()))
     for path in published:

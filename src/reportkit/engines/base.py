@@ -34,6 +34,8 @@ class RenderResult:
 
     outputs: dict[str, Path] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # intermediate sources an output was made from (e.g. the .typ of a PDF), for fast checks
+    sources: dict[str, Path] = field(default_factory=dict)
 
 
 class Engine(Protocol):

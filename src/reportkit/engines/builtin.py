@@ -74,6 +74,7 @@ class BuiltinEngine:
                 target = request.staging / f"{stem}.pdf"
                 with progress.step(f"typst -> {stem}.pdf"):
                     self.typst(request, typ, target)
+                result.sources[fmt] = typ
             result.outputs[fmt] = target
             result.problems.extend(self.problems(request, log))
         return result
