@@ -25,6 +25,7 @@ from .base import CITEPROC_MISSING, RenderRequest, RenderResult, locate, problem
 PROBLEM_LINE = re.compile(r"^REPORTKIT-PROBLEM\t([^\t]+)\t([^\t]*)\t(.*)$", re.M)
 MARKDOWN = "markdown-implicit_header_references"
 # Metadata that is configuration for Quarto or for us, not document content.
+_ABSENT = object()
 NOT_METADATA = ("format", "project", "template-partials", "embed-resources", "css", "keep-typ")
 
 
@@ -52,31 +53,47 @@ class BuiltinEngine:
     name = "builtin"
 
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
+        """Stage 1 (shared): markdown -> numbered, cited pandoc AST (JSON). Stage 2 (per
+        format, HTML in a parallel process): AST -> HTML, and AST -> Typst -> PDF."""
         result = RenderResult()
         work = request.staging / ".work"
         work.mkdir(parents=True, exist_ok=True)
+        stem = request.project.stem(request.main)
+        metas = {fmt: self.metadata(request, fmt) for fmt in request.formats}
+        shared = {k: v for k, v in metas[request.formats[0]].items() if all(m.get(k, _ABSENT) == v for m in metas.values())}
         body = work / "body.md"
         body.write_text(request.expanded.body, encoding="utf-8")
-        for fmt in request.formats:
-            meta = self.metadata(request, fmt)
-            meta_file = work / f"meta-{fmt}.yml"
-            meta_file.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
-            stem = request.project.stem(request.main)
-            if fmt == "html":
-                with progress.step(f"pandoc -> {stem}.html"):
-                    target = request.staging / f"{stem}.html"
-                    log = self.pandoc(request, body, meta_file, meta, "html", target)
-            else:
+        ast = work / "doc.json"
+        with progress.step("pandoc: read, number, cite"):
+            args = [str(body), "--from", MARKDOWN, "--metadata-file", str(self._write_meta(work / "meta.yml", shared)),
+                    "--lua-filter", str(package_file("filters", "crossref.lua"))]
+            if shared.get("bibliography"):
+                args.append("--citeproc")
+            log = self._run_pandoc(request, args + ["--to", "json", "--output", str(ast)], "json")
+        result.problems += self.problems(request, log)
+
+        html_job = None
+        if "html" in request.formats:
+            extra = {k: v for k, v in metas["html"].items() if k not in shared}
+            target = request.staging / f"{stem}.html"
+            html_job = self._start_pandoc(request, self._stage_two_args(request, ast, work, "html", metas["html"], extra, target))
+            result.outputs["html"] = target
+        try:
+            if "pdf" in request.formats:
+                extra = {k: v for k, v in metas["pdf"].items() if k not in shared}
                 typ = work / f"{stem}.typ"
                 with progress.step(f"pandoc -> {stem}.typ"):
-                    log = self.pandoc(request, body, meta_file, meta, "typst", typ)
+                    self._run_pandoc(request, self._stage_two_args(request, ast, work, "pdf", metas["pdf"], extra, typ), "typst")
                     self._unlink_missing_citations(typ, log)
                 target = request.staging / f"{stem}.pdf"
                 with progress.step(f"typst -> {stem}.pdf"):
                     self.typst(request, typ, target)
-                result.sources[fmt] = typ
-            result.outputs[fmt] = target
-            result.problems.extend(self.problems(request, log))
+                result.outputs["pdf"] = target
+                result.sources["pdf"] = typ
+        finally:
+            if html_job is not None:
+                with progress.step(f"pandoc -> {stem}.html"):
+                    self._finish_pandoc(request, html_job, "html")
         return result
 
     # -- metadata ------------------------------------------------------------------
@@ -122,19 +139,20 @@ class BuiltinEngine:
                     raise ConfigError(f"{key}: file not found: {value}", where, "config.file")
 
     # -- pandoc --------------------------------------------------------------------
-    def pandoc(self, request: RenderRequest, body: Path, meta_file: Path, meta: dict, to: str, target: Path) -> str:
-        project = request.project
-        args = [
-            pandoc_path(), str(body), "--from", MARKDOWN, "--metadata-file", str(meta_file),
-            "--lua-filter", str(package_file("filters", "crossref.lua")),
-            "--lua-filter", str(package_file("filters", "callouts.lua")),
-            "--lua-filter", str(package_file("filters", "vars.lua")),
-            "--resource-path", os.pathsep.join([str(request.main.parent), str(project.root)]),
-            "--output", str(target),
-        ]
-        if meta.get("bibliography"):
-            args.append("--citeproc")
-        if to == "html":
+    @staticmethod
+    def _write_meta(path: Path, meta: dict) -> Path:
+        path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
+        return path
+
+    def _stage_two_args(self, request: RenderRequest, ast: Path, work: Path, fmt: str, meta: dict,
+                        extra: dict, target: Path) -> list[str]:
+        """Arguments that turn the shared AST into one format."""
+        args = [str(ast), "--from", "json", "--metadata-file", str(self._write_meta(work / f"meta-{fmt}.yml", extra))]
+        for name in ("crossref.lua", "callouts.lua", "vars.lua"):
+            args += ["--lua-filter", str(package_file("filters", name))]
+        args += ["--resource-path", os.pathsep.join([str(request.main.parent), str(request.project.root)]),
+                 "--output", str(target)]
+        if fmt == "html":
             args += ["--to", "html5", "--standalone", "--embed-resources", "--mathml", "--section-divs",
                      "--template", str(package_file("templates", "html", "template.html")),
                      "--css", str(package_file("templates", "html", "reportkit.css"))]
@@ -146,11 +164,23 @@ class BuiltinEngine:
             if meta.get("toc"):
                 args += ["--toc", f"--toc-depth={meta.get('toc-depth', 3)}"]
         else:
-            args += ["--to", "typst", "--standalone", "--template", str(self._typst_template(request, meta))]
-        completed = subprocess.run(args, cwd=project.root, capture_output=True, text=True, encoding="utf-8")
-        if completed.returncode != 0:
-            raise EngineError(f"pandoc failed ({completed.returncode}) rendering {project.relative(request.main)} to {to}:\n{completed.stderr.strip()}")
-        return completed.stderr
+            # citations were formatted by citeproc in stage 1: write their text, not Typst @cites
+            args += ["--to", "typst-citations", "--standalone", "--template", str(self._typst_template(request, meta))]
+        return args
+
+    def _start_pandoc(self, request: RenderRequest, args: list[str]) -> subprocess.Popen:
+        return subprocess.Popen([pandoc_path(), *args], cwd=request.project.root, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, encoding="utf-8")
+
+    def _finish_pandoc(self, request: RenderRequest, process: subprocess.Popen, to: str) -> str:
+        _, stderr = process.communicate()
+        if process.returncode != 0:
+            raise EngineError(f"pandoc failed ({process.returncode}) rendering "
+                              f"{request.project.relative(request.main)} to {to}:\n{stderr.strip()}")
+        return stderr
+
+    def _run_pandoc(self, request: RenderRequest, args: list[str], to: str) -> str:
+        return self._finish_pandoc(request, self._start_pandoc(request, args), to)
 
     def _typst_template(self, request: RenderRequest, meta: dict) -> Path:
         """Assemble the main Typst template with the project's partials (or reportkit's defaults)."""
