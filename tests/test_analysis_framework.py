@@ -1,0 +1,119 @@
+"""The analysis framework: registry, formatting, missing values, variables and provenance writers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analysis import appendices, data, outputs
+from analysis.pipeline import load_steps
+from analysis.registry import ROOT, STEPS, ordered
+
+
+@pytest.fixture(scope="module")
+def steps():
+    load_steps()
+    return ordered()
+
+
+def test_list_is_json_with_inputs_and_outputs():
+    out = subprocess.run([sys.executable, "-m", "analysis", "--list"], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    listed = json.loads(out)
+    assert listed and {"name", "function", "inputs", "outputs", "after"} <= set(listed[0])
+    assert listed[-1]["name"] == "variables"
+
+
+def test_steps_declare_data_inputs_and_distinct_outputs(steps):
+    seen = {}
+    for s in steps:
+        assert s.inputs and s.outputs, s.name
+        for i in s.inputs:
+            assert i.startswith(("data/", "report/generated/values/")), (s.name, i)
+        for o in s.outputs:
+            assert o not in seen, f"{o} written by {seen[o]} and {s.name}"
+            seen[o] = s.name
+    # every step that reads a fragment runs after the step that writes it
+    for s in steps:
+        for i in s.inputs:
+            if i in seen:
+                assert seen[i] in s.after
+
+
+@pytest.mark.parametrize("kind,value,text", [
+    ("count", 821200, "821,200"), ("count", 0, "0"), ("pct", 2.4049, "2.4%"), ("pct", 0.2217, "0.22%"),
+    ("pct", 0.0081, "0.0081%"), ("pct", 0, "0%"), ("signed", -6946, "−6,946"), ("signed", 9293, "+9,293"),
+    ("year", 2021.0, "2021"), ("usd", 309886230, "US$ 309.9 million"), ("usd", 2792498249, "US$ 2.79 billion"),
+])
+def test_formats(kind, value, text):
+    assert outputs.FORMATS[kind](value) == text
+
+
+def test_missing_value_needs_reason_and_becomes_a_gap():
+    res = outputs.Results("t")
+    with pytest.raises(ValueError):
+        res.add("t.x", None, "count", test_formats)
+    q = res.add("t.y", float("nan"), "count", test_formats, reason="no census count published")
+    assert q.text == "not available (no census count published)"
+    assert res.gaps and res.gaps[0]["topic"] == "t.y"
+    with pytest.raises(ValueError):
+        res.add("t.y", 1, "count", test_formats)
+
+
+def test_nest_and_conflicts():
+    assert appendices.nest({"a.b.c": "1", "a.d": "2"}) == {"a": {"b": {"c": "1"}, "d": "2"}}
+    with pytest.raises(ValueError):
+        appendices.nest({"a.b": "1", "a.b.c": "2"})
+
+
+def test_merge_fragments_rejects_bad_and_duplicate_names():
+    v = {"name": "a.b", "text": "1", "value": 1, "inputs": [], "missing": False}
+    with pytest.raises(ValueError):
+        appendices.merge_fragments([{"step": "s", "values": [v], "gaps": []}, {"step": "t", "values": [v], "gaps": []}])
+    with pytest.raises(ValueError):
+        appendices.merge_fragments([{"step": "s", "values": [{**v, "name": "A.b"}], "gaps": []}])
+
+
+def test_anchor_matches_engine_rule():
+    assert appendices.anchor("diaspora.uzb.count_2021") == "prov-diaspora-uzb-count_2021"
+    lua = (ROOT / "src/reportkit/filters/vars.lua")
+    if lua.exists():
+        assert '"prov-" .. name:gsub("%.", "-")' in lua.read_text()
+
+
+def test_ranges():
+    assert appendices.ranges([1, 2, 3, 7, 9, 10]) == "1–3, 7, 9–10"
+
+
+def test_row_references_survive_merge_and_checksums_match_raw_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "ROOT", tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/a.csv").write_text('k,v\nx,1\ny,"2,5"\n', encoding="utf-8")
+    (tmp_path / "data/b.csv").write_text("k,w\ny,3\n", encoding="utf-8")
+    data._raw_rows.cache_clear()
+    data.datapackage.cache_clear()
+    a, b = data.load("data/a.csv"), data.load("data/b.csv")
+    m = data.merge(a, b, on="k")
+    assert list(m["_ref"]) == [("data/a.csv#2", "data/b.csv#1")]
+    desc = data.describe_refs(m["_ref"].iloc[0])
+    import hashlib
+    assert desc[0]["rows"][0]["sha256"] == hashlib.sha256(json.dumps(["y", "2,5"]).encode()).hexdigest()
+    data._raw_rows.cache_clear()
+    data.datapackage.cache_clear()
+
+
+def test_blank_cells_are_missing_not_zero(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "ROOT", tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/a.csv").write_text("k,v\nx,\ny,0\n", encoding="utf-8")
+    df = data.numeric(data.load("data/a.csv"), "v")
+    assert pd.isna(df["v"].iloc[0]) and df["v"].iloc[1] == 0
+
+
+def test_markdown_table_caption_and_alignment(tmp_path, monkeypatch):
+    text = outputs.markdown_table(pd.DataFrame({"Country": ["A|B"], "Persons": ["1,000"]}))
+    assert text.splitlines()[1] == "|:--|--:|" and "A\\|B" in text

@@ -1,0 +1,120 @@
+"""The analysis as a whole: it runs, its variables match the chapters, figures are valid and deterministic."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+
+from analysis.pipeline import load_steps
+from analysis.registry import ROOT, ordered
+
+VAR = re.compile(r"\{\{<\s*var\s+([^\s>]+)\s*>\}\}")
+REFERENCE_ONLY = ROOT / "analysis" / "reference_only_variables.txt"
+
+
+def run_analysis():
+    subprocess.run([sys.executable, "-m", "analysis"], cwd=ROOT, check=True, capture_output=True)
+
+
+def digests(paths):
+    return {p: hashlib.sha256((ROOT / p).read_bytes()).hexdigest() for p in paths}
+
+
+@pytest.fixture(scope="module")
+def two_runs():
+    load_steps()
+    outs = [o for s in ordered() for o in s.outputs]
+    run_analysis()
+    first = digests(outs)
+    run_analysis()
+    return first, digests(outs)
+
+
+def flatten(d, prefix=""):
+    for k, v in d.items():
+        if isinstance(v, dict):
+            yield from flatten(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v
+
+
+def used_variables():
+    used = set()
+    for qmd in (ROOT / "report").rglob("*.qmd"):
+        if "generated" not in qmd.parts:
+            used |= set(VAR.findall(qmd.read_text(encoding="utf-8")))
+    return used
+
+
+def test_every_declared_output_is_written_and_identical_across_runs(two_runs):
+    first, second = two_runs
+    assert first == second
+
+
+def test_figures_are_valid_svg_without_dates(two_runs):
+    figures = [p for p in two_runs[0] if p.endswith(".svg")]
+    assert figures
+    for p in figures:
+        text = (ROOT / p).read_text(encoding="utf-8")
+        root = ET.fromstring(text)
+        assert root.tag.endswith("svg")
+        assert "<dc:date>" not in text
+
+
+def test_every_variable_used_in_report_exists(two_runs):
+    written = dict(flatten(yaml.safe_load((ROOT / "_variables.yml").read_text(encoding="utf-8"))))
+    missing = used_variables() - set(written)
+    assert not missing, f"used in report/ but not written: {sorted(missing)}"
+    assert all(isinstance(v, str) for v in written.values())
+
+
+def test_every_variable_written_is_used_or_listed(two_runs):
+    written = set(dict(flatten(yaml.safe_load((ROOT / "_variables.yml").read_text(encoding="utf-8")))))
+    listed = {line.split("#")[0].strip() for line in REFERENCE_ONLY.read_text(encoding="utf-8").splitlines()} - {""}
+    unused = written - used_variables()
+    assert unused <= listed, f"written, not used and not listed in {REFERENCE_ONLY.name}: {sorted(unused - listed)}"
+    stale = listed - unused
+    assert not stale, f"listed as reference-only but used or not written: {sorted(stale)}"
+
+
+def test_provenance_has_an_entry_and_anchor_for_every_variable(two_runs):
+    prov = json.loads((ROOT / "report/generated/provenance.json").read_text(encoding="utf-8"))
+    appendix = (ROOT / "report/generated/appendices/provenance.md").read_text(encoding="utf-8")
+    for v in prov["variables"]:
+        assert "{#prov-" + v["name"].replace(".", "-") + "}" in appendix
+        assert v["function"].startswith("analysis/") and "::" in v["function"]
+        if v["missing"]:
+            assert v["text"] == f"not available ({v['reason']})"
+        else:
+            assert v["inputs"], f"{v['name']} has no input rows"
+            for inp in v["inputs"]:
+                assert inp["path"].startswith("data/") and len(inp["sha256"]) == 64
+                assert all(len(r["sha256"]) == 64 for r in inp["rows"])
+
+
+def test_missing_values_are_listed_in_data_gaps(two_runs):
+    prov = json.loads((ROOT / "report/generated/provenance.json").read_text(encoding="utf-8"))
+    gaps = (ROOT / "report/generated/appendices/data-gaps.md").read_text(encoding="utf-8")
+    for v in prov["variables"]:
+        if v["missing"]:
+            assert f"`{v['name']}`" in gaps
+
+
+def test_every_figure_and_table_is_embedded_and_referenced(two_runs):
+    chapters = "\n".join(q.read_text(encoding="utf-8") for q in (ROOT / "report/chapters").glob("*.qmd"))
+    for p in two_runs[0]:
+        name = p.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if p.endswith(".svg"):
+            assert f"generated/figures/{name}.svg){{#fig-{name}" in chapters, p
+            assert f"@fig-{name}" in chapters, p
+        elif p.startswith("report/generated/tables/") and p.endswith(".md"):
+            assert f"{{{{< include /report/generated/tables/{name}.md >}}}}" in chapters, p
+            assert f"@tbl-{name}" in chapters, p
+            assert f"{{#tbl-{name}}}" in (ROOT / p).read_text(encoding="utf-8")
