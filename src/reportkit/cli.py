@@ -89,27 +89,49 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, project_dir:
 
 
 @main.command()
+@click.option("--parity", is_flag=True,
+              help="Instead, compare the rendered HTML and PDF in the output folder: same numbered captions, "
+                   "quoted values and cited works.")
 @project_option
-def check(project_dir: Path) -> None:
+def check(parity: bool, project_dir: Path) -> None:
     """Check sources without rendering: shortcodes, variables and includes.
 
     \b
-    Example:
+    Examples:
       report check
+      report check --parity      # after report render
     """
-    from .render import expand
-
     progress = Progress()
     try:
         project = Project.load(project_dir)
-        problems = []
-        for main_input in project.main_inputs:
-            problems += expand(project, main_input).problems
+        problems = _parity_problems(project) if parity else _source_problems(project)
         if problems:
             raise StrictnessError(problems)
-        progress.result(f"sources OK: {len(project.main_inputs)} document(s)")
+        progress.result("HTML and PDF agree" if parity else f"sources OK: {len(project.main_inputs)} document(s)")
     except ReportError as error:
         _fail(error)
+
+
+def _source_problems(project: Project) -> list:
+    from .render import expand
+
+    problems = []
+    for main_input in project.main_inputs:
+        problems += expand(project, main_input).problems
+    return problems
+
+
+def _parity_problems(project: Project) -> list:
+    from . import parity
+
+    problems = []
+    for main_input in project.main_inputs:
+        html, pdf = (project.output_dir / f"{project.stem(main_input)}.{ext}" for ext in ("html", "pdf"))
+        missing = [p for p in (html, pdf) if not p.is_file()]
+        if missing:
+            raise ReportError(f"{project.relative(missing[0])} does not exist: run `report render` first")
+        problems += parity.compare(html, pdf)
+    return problems
 
 
 @main.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from . import parity
 from .checks import check_output
 from .engines import select_engine
 from .engines.base import RenderRequest
@@ -82,6 +83,9 @@ def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto"
                 for fmt, path in result.outputs.items():
                     found = check_output(fmt, path, result.sources.get(fmt))
                     problems += [_locate_marker(p, expanded) for p in found]
+            if {"html", "pdf"} <= set(result.outputs) and not problems:
+                with progress.step("check HTML/PDF parity"):
+                    problems += parity.compare(result.outputs["html"], result.outputs["pdf"])
             _settle(problems, strict, progress)
             published += staging.publish(list(result.outputs.values()))
     for path in published:

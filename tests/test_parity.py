@@ -1,0 +1,61 @@
+"""The HTML/PDF parity check finds each kind of difference."""
+
+from __future__ import annotations
+
+import shutil
+
+from conftest import run_report
+from reportkit.parity import compare, html_facts, squash
+
+
+def test_rendered_fixture_agrees(rendered_fixture):
+    out = rendered_fixture / "_output"
+    facts = html_facts(out / "paper.html")
+    assert [(k, n) for k, n, _ in facts.captions] == [("Figure", 1), ("Table", 1)]
+    assert facts.values["counts.total"] == "1,234"
+    assert set(facts.entries) == {"knuth1984"}
+    assert compare(out / "paper.html", out / "paper.pdf") == []
+
+
+def tampered(rendered_fixture, tmp_path, old: str, new: str):
+    out = rendered_fixture / "_output"
+    html = tmp_path / "paper.html"
+    text = (out / "paper.html").read_text(encoding="utf-8")
+    assert old in text
+    html.write_text(text.replace(old, new), encoding="utf-8")
+    return [p.message for p in compare(html, out / "paper.pdf")]
+
+
+def test_caption_difference(rendered_fixture, tmp_path):
+    messages = tampered(rendered_fixture, tmp_path, "Bar heights of the fixture data", "Bar widths of the fixture data")
+    assert len(messages) == 1 and "caption of Figure 1" in messages[0] and "Bar widths" in messages[0]
+
+
+def test_numbering_difference(rendered_fixture, tmp_path):
+    messages = tampered(rendered_fixture, tmp_path, "Table\u00a01: Items", "Table\u00a02: Items")
+    assert any("table captions numbered [2] in HTML but [1] in PDF" in m for m in messages)
+
+
+def test_value_difference(rendered_fixture, tmp_path):
+    messages = tampered(rendered_fixture, tmp_path, 'data-var="counts.share">56.7%', 'data-var="counts.share">57.6%')
+    assert messages == ["paper.html vs paper.pdf: value of counts.share ('57.6%') not found in the PDF"]
+
+
+def test_cited_work_difference(rendered_fixture, tmp_path):
+    messages = tampered(rendered_fixture, tmp_path, "Addison-Wesley.", "Springer.")
+    assert len(messages) == 1 and "bibliography entry knuth1984" in messages[0]
+
+
+def test_squash_ignores_line_breaks_and_hyphenation():
+    assert squash("diaspo-\nra  of 1,234\u00a0people") == squash("diaspora of 1,234 people")
+
+
+def test_check_parity_command(fixture_project):
+    result = run_report("check", "--parity", project=fixture_project)
+    assert result.exit_code == 1 and "run `report render` first" in result.output
+    assert run_report("render", "--engine", "builtin", "-q", project=fixture_project).exit_code == 0
+    assert run_report("check", "--parity", project=fixture_project).exit_code == 0
+    html = fixture_project / "_output" / "paper.html"
+    html.write_text(html.read_text(encoding="utf-8").replace("Addison-Wesley.", "Springer."), encoding="utf-8")
+    result = run_report("check", "--parity", project=fixture_project)
+    assert result.exit_code == 3 and "bibliography entry knuth1984" in result.output
