@@ -1,0 +1,64 @@
+"""The PDFs as a reader gets them: page count, captions in order, fonts embedded, metadata."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+
+def fonts(reader: PdfReader) -> dict[str, bool]:
+    """Every font used on any page -> whether its program is embedded."""
+    found = {}
+    for page in reader.pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is None and "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            found[str(font.get("/BaseFont"))] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    return found
+
+
+def caption_numbers(text: str, kind: str) -> list[int]:
+    return [int(n) for n in re.findall(rf"{kind}\s+(\d+):", text)]
+
+
+@pytest.fixture(params=["fixture", "paper"])
+def rendered(request):
+    """(project folder, expected page range) for both the fixture and the paper."""
+    if request.param == "fixture":
+        return request.getfixturevalue("rendered_fixture"), range(1, 4)
+    return request.getfixturevalue("rendered_paper"), range(2, 80)
+
+
+def test_pdf_as_read(rendered):
+    project, pages_expected = rendered
+    reader = PdfReader(str(project / "_output" / "paper.pdf"))
+    assert len(reader.pages) in pages_expected
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    for kind in ("Figure", "Table"):
+        numbers = caption_numbers(text, kind)
+        assert numbers and numbers == list(range(1, len(numbers) + 1)), f"{kind} captions: {numbers}"
+    for marker in ("?@", "?var:", "??"):
+        assert marker not in text
+    used = fonts(reader)
+    assert used and all(used.values()), f"fonts not embedded: {[f for f, e in used.items() if not e]}"
+    config = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))
+    assert reader.metadata.title == config["title"]
+    for author in config["author"]:
+        assert author["name"] in reader.metadata.author
+
+
+def test_caption_count_matches_source(rendered_fixture):
+    """Every float with an id in the sources has a numbered caption in the PDF."""
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in Path(rendered_fixture).rglob("*.qmd"))
+    text = " ".join(p.extract_text() for p in PdfReader(str(rendered_fixture / "_output" / "paper.pdf")).pages)
+    text = re.sub(r"\s+", " ", text)
+    for kind, prefix in (("Figure", "fig"), ("Table", "tbl")):
+        assert len(caption_numbers(text, kind)) == len(set(re.findall(rf"#{prefix}-[\w-]+", sources)))
