@@ -59,3 +59,13 @@ def test_check_parity_command(fixture_project):
     html.write_text(html.read_text(encoding="utf-8").replace("Addison-Wesley.", "Springer."), encoding="utf-8")
     result = run_report("check", "--parity", project=fixture_project)
     assert result.exit_code == 3 and "bibliography entry knuth1984" in result.output
+
+
+def test_parity_with_pure_python_pdf_reader(rendered_fixture, monkeypatch):
+    """Without poppler's pdftotext the check falls back to pypdf and still agrees."""
+    import reportkit.checks as checks
+
+    monkeypatch.setattr(checks.shutil, "which", lambda name: None)
+    out = rendered_fixture / "_output"
+    assert "Fixture Paper" in checks.pdf_text(out / "paper.pdf")[0]
+    assert compare(out / "paper.html", out / "paper.pdf") == []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
@@ -76,7 +78,14 @@ def html_facts(path: Path) -> _HtmlFacts:
 
 
 def pdf_text(path: Path) -> list[str]:
-    """Text of each page of a PDF."""
+    """Text of each page of a PDF: poppler's pdftotext where installed (ten times faster),
+    else pypdf."""
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext:
+        done = subprocess.run([pdftotext, "-enc", "UTF-8", str(path), "-"], capture_output=True)
+        if done.returncode == 0:
+            pages = done.stdout.decode("utf-8").split("\f")
+            return pages[:-1] if pages and not pages[-1].strip() else pages
     from pypdf import PdfReader
 
     return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
