@@ -71,3 +71,15 @@ class EngineError(ReportError):
     """pandoc, Typst or Quarto failed."""
 
     exit_code = 4
+
+
+class DataError(ReportError):
+    """The data package failed validation (checksums, schemas, provenance); carries every problem."""
+
+    exit_code = 5
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        Exception.__init__(self, f"{len(problems)} data problem(s):\n{lines}")
+        self.problem = problems[0]
