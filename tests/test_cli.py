@@ -36,7 +36,9 @@ def test_no_project_is_a_clear_error(tmp_path):
 
 def test_clean_removes_outputs_only(fixture_project):
     assert run_report("render", "--engine", "builtin", "--to", "html", "-q", project=fixture_project).exit_code == 0
-    sources = sorted(p.relative_to(fixture_project) for p in fixture_project.rglob("*") if "_output" not in p.parts)
+    generated = ("_output", ".reportkit")
+    sources = sorted(p.relative_to(fixture_project) for p in fixture_project.rglob("*")
+                     if not set(generated) & set(p.relative_to(fixture_project).parts))
     dry = run_report("clean", "--dry-run", project=fixture_project)
     assert "would remove _output" in dry.output and (fixture_project / "_output").exists()
     result = run_report("clean", project=fixture_project)

@@ -110,6 +110,8 @@ def test_quarto_engine_end_to_end_with_stand_in(fixture_project, fake_quarto, mo
 
     before = (fixture_project / "_output" / "paper.html").read_bytes()
     monkeypatch.setenv("QUARTO_FAKE_LOG", QUARTO_STDERR)
+    paper = fixture_project / "paper.qmd"
+    paper.write_text(paper.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     result = run_report("render", project=fixture_project)
     assert result.exit_code == 3
     line = first_line_with(fixture_project / "paper.qmd", "@fig-bars")

@@ -55,13 +55,20 @@ def main() -> None:
               help="Report unresolved references, unknown variables, missing citations and includes "
                    "as warnings instead of failing.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and the files written.")
+@click.option("--explain", is_flag=True, help="Say for every step why it runs (which input changed, "
+              "which output is missing) or that it is up to date.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Processes for independent project steps (the analysis).")
 @project_option
-def render(to: str, engine: str, allow_warnings: bool, quiet: bool, project_dir: Path) -> None:
+def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: bool, jobs: int, project_dir: Path) -> None:
     """Render the paper to PDF and/or HTML in the output folder (default _output/).
 
-    Outputs are rendered into a staging folder, checked (PDF readable, no ?@ or
-    ?var: markers, every link target and image present) and only then moved into
-    place: a failed render never replaces the last good files.
+    Only what is stale runs: the data check when data/ changed, the project's
+    analysis steps whose inputs or code changed (in parallel), and the document
+    when anything it reads changed. Outputs are rendered into a staging folder,
+    checked (PDF complete, no ?@ or ?var: markers, every link target and image
+    present, HTML and PDF agree) and only then moved into place: a failed render
+    never replaces the last good files.
 
     \b
     Exit codes: 0 success, 2 configuration error, 3 strictness problems,
@@ -73,6 +80,7 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, project_dir:
       report render
       report render --to pdf --engine builtin
       report render --allow-warnings --quiet
+      report render --explain    # why each step ran or was skipped
     """
     from .render import render as run_render
 
@@ -80,7 +88,7 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, project_dir:
     progress = Progress(quiet)
     try:
         project = Project.load(project_dir)
-        run_render(project, formats, engine, strict=not allow_warnings, progress=progress)
+        run_render(project, formats, engine, strict=not allow_warnings, progress=progress, explain=explain, jobs=jobs)
     except ReportError as error:
         _fail(error)
     except KeyboardInterrupt:
@@ -132,6 +140,32 @@ def _parity_problems(project: Project) -> list:
             raise ReportError(f"{project.relative(missing[0])} does not exist: run `report render` first")
         problems += parity.compare(html, pdf)
     return problems
+
+
+@main.command()
+@click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default="all", show_default=True,
+              help="The formats a render would produce.")
+@click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="auto", show_default=True)
+@project_option
+def status(to: str, engine: str, project_dir: Path) -> None:
+    """Say what `report render` would run now, and why, without running anything.
+
+    \b
+    Example:
+      report status
+    """
+    from .engines import select_engine
+    from .render import build_graph
+
+    formats = FORMATS if to == "all" else (to,)
+    try:
+        project = Project.load(project_dir)
+        graph, _ = build_graph(project, formats, select_engine(engine), True, Progress(), pre_render=True)
+        for outcome in graph.status():
+            state = "stale" if outcome.ran else "up to date"
+            click.echo(f"{outcome.step}: {state}" + (f" ({'; '.join(outcome.reasons)})" if outcome.reasons else ""))
+    except ReportError as error:
+        _fail(error)
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -12,10 +13,17 @@ from .engines.base import RenderRequest
 from .errors import Location, Problem, StrictnessError
 from .prerender import run_pre_render
 from .progress import Progress
-from .project import Project
+from . import __version__
+from .engines.builtin import engine_files
+from .fingerprint import Fingerprints
+from .graph import BuildGraph, Step
+from .project import CONFIG_NAME, FORMATS, PATH_KEYS, VARIABLES_NAME, Project, load_yaml
+from .state import BuildState
+from .steps import project_steps, versions
 from .shortcodes import Expanded, Expander
 from .staging import Staging
 
+IMAGE = re.compile(r"!\[[^\]]*\]\(<?([^)\s>]+)")
 MARKER_KEY = re.compile(r"\?(@|var:|meta:)(\S+)")
 
 
@@ -61,33 +69,90 @@ def _settle(problems: list[Problem], strict: bool, progress: Progress) -> None:
         progress.warn(str(problem))
 
 
-def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto",
-           strict: bool = True, progress: Progress | None = None, pre_render: bool = True) -> list[Path]:
-    """Render every main document of ``project``; return the published output paths."""
+def render_document(project: Project, main: Path, formats: tuple[str, ...], engine, strict: bool,
+                    progress: Progress) -> list[Path]:
+    """Expand, render into a staging folder, check, and publish one main document."""
+    with progress.step(f"expand shortcodes in {project.relative(main)}"):
+        expanded = expand(project, main)
+    _settle(expanded.problems, strict, progress)
+    with Staging(project.output_dir) as staging:
+        request = RenderRequest(project, main, formats, staging.path, expanded)
+        result = engine.render(request, progress)
+        problems = list(result.problems)
+        with progress.step("check outputs"):
+            for fmt, path in result.outputs.items():
+                found = check_output(fmt, path, result.sources.get(fmt))
+                problems += [_locate_marker(p, expanded) for p in found]
+        if {"html", "pdf"} <= set(result.outputs) and not problems:
+            with progress.step("check HTML/PDF parity"):
+                problems += parity.compare(result.outputs["html"], result.outputs["pdf"])
+        _settle(problems, strict, progress)
+        return staging.publish(list(result.outputs.values()))
+
+
+def document_inputs(project: Project, main: Path) -> list[str]:
+    """Every file a render of ``main`` reads: sources, settings, images, the engine's own files."""
+    expanded = expand(project, main)
+    names = [project.relative(f) for f in expanded.files]
+    names += [n for n in (CONFIG_NAME, VARIABLES_NAME) if (project.root / n).exists()]
+    front = load_yaml(main, expanded.front_matter, first_line=2) if expanded.front_matter.strip() else {}
+    settings = [project.document_metadata(), *(project.format_options(f) for f in FORMATS)]
+    for options, base in [*((o, project.root) for o in settings), (front if isinstance(front, dict) else {}, main.parent)]:
+        for key in PATH_KEYS:
+            values = options.get(key) or []
+            for value in [values] if isinstance(values, str) else values:
+                names.append(project.relative(base / str(value).lstrip("/")))
+    for target in IMAGE.findall(expanded.body):
+        if not re.match(r"^[a-z]+:", target):
+            names.append(project.relative(main.parent / target))
+    names += [str(p) for p in engine_files()]
+    return list(dict.fromkeys(names))
+
+
+def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto", strict: bool = True,
+           progress: Progress | None = None, pre_render: bool = True, explain: bool = False,
+           jobs: int = 2) -> list[Path]:
+    """Bring the project's outputs up to date: data check, project steps, then each document.
+
+    Only stale steps run (see graph.py); returns the paths of the final outputs.
+    """
     progress = progress or Progress()
     engine = select_engine(engine_name)
     progress.info(f"Rendering {', '.join(formats)} with the {engine.name} engine into {project.relative(project.output_dir)}/")
-    if pre_render and engine.name == "builtin":  # Quarto runs pre-render commands itself
-        run_pre_render(project, progress)
+    graph, project = build_graph(project, formats, engine, strict, progress, pre_render, jobs)
+    outcomes = graph.run(progress, explain)
+    skipped = [o.step for o in outcomes if not o.ran]
+    if skipped and not explain:
+        progress.info(f"  up to date: {', '.join(skipped)}")
+    outputs = [project.output_dir / f"{project.stem(m)}.{fmt}" for m in project.main_inputs for fmt in formats]
+    for path in outputs:
+        progress.result(f"{'wrote' if any(o.ran for o in outcomes) else 'unchanged'} {project.relative(path)}")
+    return outputs
+
+
+def build_graph(project: Project, formats: tuple[str, ...], engine, strict: bool, progress: Progress,
+                pre_render: bool = True, jobs: int = 2) -> tuple[BuildGraph, Project]:
+    """The graph for one ``report render`` call (also used by ``report status``)."""
+    state = BuildState(project.root)
+    fingerprints = Fingerprints(project.root, state.files)
+    steps = project_steps(project, fingerprints, state, progress, jobs) if pre_render else []
+    if not steps and pre_render and engine.name == "builtin" and project.project_settings.get("pre-render"):
+        run_pre_render(project, progress)  # undeclared steps: run them every time, as Quarto does
         project = project.reload()
-    published: list[Path] = []
+    key = "|".join([engine.name, ",".join(formats), f"strict={strict}", versions(["pypandoc_binary", "typst"]),
+                    f"reportkit={__version__}", f"epoch={os.environ.get('SOURCE_DATE_EPOCH', '')}"])
+    root = project.root
     for main in project.main_inputs:
-        with progress.step(f"expand shortcodes in {project.relative(main)}"):
-            expanded = expand(project, main)
-        _settle(expanded.problems, strict, progress)
-        with Staging(project.output_dir) as staging:
-            request = RenderRequest(project, main, formats, staging.path, expanded)
-            result = engine.render(request, progress)
-            problems = list(result.problems)
-            with progress.step("check outputs"):
-                for fmt, path in result.outputs.items():
-                    found = check_output(fmt, path, result.sources.get(fmt))
-                    problems += [_locate_marker(p, expanded) for p in found]
-            if {"html", "pdf"} <= set(result.outputs) and not problems:
-                with progress.step("check HTML/PDF parity"):
-                    problems += parity.compare(result.outputs["html"], result.outputs["pdf"])
-            _settle(problems, strict, progress)
-            published += staging.publish(list(result.outputs.values()))
-    for path in published:
-        progress.result(f"wrote {project.relative(path)}")
-    return published
+        stem = project.stem(main)
+
+        def action(_steps, main=main):
+            fresh = Project.load(root)  # steps may have rewritten _variables.yml
+            render_document(fresh, main, formats, engine, strict, progress)
+
+        steps.append(Step(
+            name=f"render {project.relative(main)}", inputs=[], key=key, action=action,
+            outputs=[project.relative(project.output_dir / f"{stem}.{fmt}") for fmt in formats],
+            after=[s.name for s in steps],
+            late_inputs=lambda main=main: document_inputs(Project.load(root), main),
+        ))
+    return BuildGraph(steps, fingerprints, state), project

@@ -34,6 +34,11 @@ def package_file(*parts: str) -> Path:
     return Path(str(resources.files("reportkit").joinpath(*parts)))
 
 
+def engine_files() -> list[Path]:
+    """The engine's own filters and templates (part of every render's inputs)."""
+    return sorted(p for folder in ("filters", "templates") for p in package_file(folder).rglob("*") if p.is_file())
+
+
 def pandoc_path() -> str:
     """The pandoc binary shipped by pypandoc_binary (falls back to PATH)."""
     try:

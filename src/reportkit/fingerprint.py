@@ -1,0 +1,53 @@
+"""Content digests of files, reusing earlier digests while size and mtime are unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+# A file modified this recently may change again within the same mtime tick: hash it anyway.
+RECENT_SECONDS = 2.0
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Fingerprints:
+    """Digests of files under ``root`` by project-relative name (absolute names are allowed too).
+
+    ``cache`` maps a name to ``[size, mtime_ns, digest]`` and is persisted with the build state,
+    so an unchanged tree costs one ``stat`` per file.
+    """
+
+    def __init__(self, root: Path, cache: dict | None = None):
+        self.root = root
+        self.cache: dict[str, list] = cache if cache is not None else {}
+
+    def path(self, name: str) -> Path:
+        return Path(name) if Path(name).is_absolute() else self.root / name
+
+    def digest(self, name: str) -> str | None:
+        """sha256 of the file, or None when it does not exist."""
+        path = self.path(name)
+        try:
+            stat = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            self.cache.pop(name, None)
+            return None
+        key = [stat.st_size, stat.st_mtime_ns]
+        known = self.cache.get(name)
+        recent = time.time() - stat.st_mtime_ns / 1e9 < RECENT_SECONDS
+        if known and known[:2] == key and not recent:
+            return known[2]
+        value = sha256_file(path)
+        self.cache[name] = [*key, value]
+        return value
+
+    def digests(self, names) -> dict[str, str | None]:
+        return {name: self.digest(name) for name in names}

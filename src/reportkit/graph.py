@@ -1,0 +1,179 @@
+"""A content-hash build graph: steps with declared input and output files.
+
+A step is stale when it was never built, a setting in its key changed, an input's content
+changed, or an output is missing or differs from what the step last wrote. Steps run in
+dependency order (producers of a step's inputs, and its ``after`` steps, first); stale steps
+of the same group that are ready together run as one batch, which the group's action may
+spread over several processes. A step's record is saved right after its outputs exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .errors import ReportError
+from .fingerprint import Fingerprints
+from .progress import Progress
+from .state import BuildState
+
+
+class GraphError(ReportError):
+    """The declared steps do not form a valid graph (cycle, two producers of one file)."""
+
+    exit_code = 2
+
+
+@dataclass
+class Step:
+    """One unit of work. ``late_inputs`` is for inputs only known once upstream steps ran
+    (e.g. the files a document includes, which depend on generated variables)."""
+
+    name: str
+    inputs: list[str]
+    outputs: list[str]
+    action: Callable[[list["Step"]], None]
+    key: str = ""
+    after: list[str] = field(default_factory=list)
+    group: str = ""
+    late_inputs: Callable[[], list[str]] | None = None
+
+    def all_inputs(self) -> list[str]:
+        extra = self.late_inputs() if self.late_inputs else []
+        return list(dict.fromkeys([*self.inputs, *extra]))
+
+
+@dataclass
+class Outcome:
+    """What happened to a step in one build: ran (with the reasons) or was up to date."""
+
+    step: str
+    ran: bool
+    reasons: list[str]
+
+
+class BuildGraph:
+    def __init__(self, steps: list[Step], fingerprints: Fingerprints, state: BuildState):
+        self.steps = {s.name: s for s in steps}
+        self.fingerprints = fingerprints
+        self.state = state
+        self.producer = {}
+        for s in steps:
+            for output in s.outputs:
+                if output in self.producer:
+                    raise GraphError(f"{output} is declared as an output of both {self.producer[output]} and {s.name}")
+                self.producer[output] = s.name
+        self.order = self._topological()
+
+    # -- structure ----------------------------------------------------------------------
+    def dependencies(self, step: Step) -> set[str]:
+        """Steps that must finish before ``step``: producers of its inputs, and its ``after``."""
+        deps = {self.producer[i] for i in step.inputs if i in self.producer}
+        for name in step.after:
+            if name in self.steps:
+                deps.add(name)
+        deps.discard(step.name)
+        return deps
+
+    def _topological(self) -> list[str]:
+        order, state = [], {}
+
+        def visit(name: str, chain: tuple[str, ...]) -> None:
+            if state.get(name) == "done":
+                return
+            if state.get(name) == "active":
+                raise GraphError(f"circular dependency between steps: {' -> '.join((*chain, name))}")
+            state[name] = "active"
+            for dep in sorted(self.dependencies(self.steps[name])):
+                visit(dep, (*chain, name))
+            state[name] = "done"
+            order.append(name)
+
+        for name in self.steps:
+            visit(name, ())
+        return order
+
+    def dependents(self, name: str) -> set[str]:
+        """Every step downstream of ``name``."""
+        found, frontier = set(), {name}
+        while frontier:
+            current = frontier.pop()
+            for other in self.steps.values():
+                if current in self.dependencies(other) and other.name not in found:
+                    found.add(other.name)
+                    frontier.add(other.name)
+        return found
+
+    # -- staleness ----------------------------------------------------------------------
+    def reasons(self, step: Step, inputs: dict[str, str | None]) -> list[str]:
+        """Why ``step`` must run (empty: up to date)."""
+        record = self.state.record(step.name)
+        if record is None:
+            return ["never built"]
+        reasons = []
+        if record.get("key") != step.key:
+            reasons.append("settings or tool versions changed")
+        old_inputs = record.get("inputs", {})
+        for name, digest in inputs.items():
+            if name not in old_inputs:
+                reasons.append(f"new input {name}")
+            elif digest is None:
+                reasons.append(f"{name} is missing")
+            elif old_inputs[name] != digest:
+                reasons.append(f"{name} changed")
+        for name in old_inputs:
+            if name not in inputs:
+                reasons.append(f"{name} is no longer an input")
+        old_outputs = record.get("outputs", {})
+        for name in step.outputs:
+            digest = self.fingerprints.digest(name)
+            if digest is None:
+                reasons.append(f"output {name} is missing")
+            elif old_outputs.get(name) != digest:
+                reasons.append(f"output {name} changed since the last build")
+        return reasons
+
+    # -- running ------------------------------------------------------------------------
+    def run(self, progress: Progress, explain: bool = False) -> list[Outcome]:
+        """Bring every step up to date; returns what happened to each, in order."""
+        outcomes: dict[str, Outcome] = {}
+        remaining = list(self.order)
+        while remaining:
+            ready = [n for n in remaining if self.dependencies(self.steps[n]) <= set(outcomes)]
+            remaining = [n for n in remaining if n not in ready]
+            batches: dict[str, list[tuple[Step, dict]]] = {}
+            for name in ready:
+                step = self.steps[name]
+                inputs = self.fingerprints.digests(step.all_inputs())
+                why = self.reasons(step, inputs)
+                outcomes[name] = Outcome(name, bool(why), why)
+                if explain:
+                    progress.info(f"  {name}: " + ("; ".join(why) if why else "up to date"))
+                if why:
+                    batches.setdefault(step.group or step.name, []).append((step, inputs))
+            for batch in batches.values():
+                steps = [s for s, _ in batch]
+                steps[0].action(steps)
+                for step, inputs in batch:
+                    self._record(step, inputs)
+                self.state.save()
+        return [outcomes[n] for n in self.order]
+
+    def _record(self, step: Step, inputs: dict) -> None:
+        outputs = self.fingerprints.digests(step.outputs)
+        missing = [name for name, digest in outputs.items() if digest is None]
+        if missing:
+            raise ReportError(f"step {step.name} did not write {', '.join(missing)}")
+        self.state.remember(step.name, step.key, inputs, outputs)
+
+    def status(self) -> list[Outcome]:
+        """What a build would do now, without running anything."""
+        outcomes: dict[str, Outcome] = {}
+        for name in self.order:
+            step = self.steps[name]
+            why = self.reasons(step, self.fingerprints.digests(step.all_inputs()))
+            stale_upstream = sorted(d for d in self.dependencies(step) if outcomes[d].ran)
+            if stale_upstream and not why:
+                why = [f"may run after {', '.join(stale_upstream)}"]
+            outcomes[name] = Outcome(name, bool(why), why)
+        return [outcomes[n] for n in self.order]

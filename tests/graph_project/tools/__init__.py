@@ -1,0 +1,1 @@
+"""Steps of the graph fixture: alpha and beta sum a CSV each; variables collects them."""

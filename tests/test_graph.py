@@ -1,0 +1,142 @@
+"""The build graph: each kind of input change reruns exactly its dependents, with reasons."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import TESTS, run_report
+
+GRAPH = TESTS / "graph_project"
+ALL = {"alpha", "beta", "variables", "render paper.qmd"}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    target = tmp_path / "graph"
+    shutil.copytree(GRAPH, target, ignore=shutil.ignore_patterns("_output", ".reportkit", "gen", "_variables.yml"))
+    result = run_report("render", "-q", project=target)
+    assert result.exit_code == 0, result.output
+    return target
+
+
+def explain(project: Path) -> dict[str, str]:
+    """Render with --explain; step name -> its reason line ('up to date' or why it ran)."""
+    result = run_report("render", "--explain", project=project)
+    assert result.exit_code == 0, result.output
+    lines = re.findall(r"^  ((?:alpha|beta|variables|render paper\.qmd)): (.*)$", result.output, re.M)
+    return dict(lines)
+
+
+def ran(reasons: dict[str, str]) -> set[str]:
+    return {name for name, why in reasons.items() if why != "up to date"}
+
+
+def page_text(project: Path) -> str:
+    return re.sub(r"<[^>]+>", "", (project / "_output" / "paper.html").read_text(encoding="utf-8"))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def runs(project: Path) -> list[tuple[str, str]]:
+    """(step, process id) for every step run so far, in order."""
+    return [tuple(line.split()) for line in (project / "gen" / "runs.log").read_text().splitlines()]
+
+
+def test_cold_then_noop(project):
+    first = runs(project)
+    assert sorted(name for name, _ in first[:2]) == ["alpha", "beta"] and first[2][0] == "variables"
+    # the independent steps ran in two processes; the collecting step after both
+    assert len({pid for _, pid in first}) == 3
+    reasons = explain(project)
+    assert reasons == dict.fromkeys(ALL, "up to date")
+    assert runs(project) == first
+
+
+def test_data_change_reruns_its_chain(project):
+    edit(project / "data" / "a.csv", "3", "4")
+    reasons = explain(project)
+    assert ran(reasons) == {"alpha", "variables", "render paper.qmd"}
+    assert reasons["alpha"] == "data/a.csv changed"
+    assert reasons["variables"] == "gen/alpha.txt changed"
+    assert reasons["render paper.qmd"] == "_variables.yml changed"
+    assert "Alpha totals 7" in page_text(project)
+
+
+def test_unchanged_output_stops_the_chain(project):
+    edit(project / "data" / "a.csv", "3\n", "3\n# a comment the sum ignores\n")
+    assert ran(explain(project)) == {"alpha"}
+
+
+def test_code_change_reruns_the_steps_that_import_it(project):
+    edit(project / "tools" / "shared.py", "Helpers used", "Helpers (edited) used")
+    reasons = explain(project)
+    assert ran(reasons) == {"alpha"} and reasons["alpha"] == "tools/shared.py changed"
+    edit(project / "tools" / "beta.py", "import time", "import time  # edited")
+    assert ran(explain(project)) == {"beta"}
+
+
+def test_document_inputs_rerun_only_the_render(project):
+    for path, old, new in [
+        ("paper.qmd", "Alpha totals", "Alpha sums"),
+        ("chapters/_more.qmd", "See @sec-results.", "See @sec-results again."),
+        ("references.bib", "A Dataset", "A Data Set"),
+        ("_quarto.yml", "Graph Fixture", "Graph Fixture II"),
+    ]:
+        edit(project / path, old, new)
+        reasons = explain(project)
+        assert ran(reasons) == {"render paper.qmd"}, path
+        assert reasons["render paper.qmd"] == f"{path} changed"
+
+
+def test_missing_or_edited_outputs_are_rebuilt(project):
+    (project / "gen" / "beta.txt").unlink()
+    reasons = explain(project)
+    assert reasons["beta"] == "output gen/beta.txt is missing" and ran(reasons) == {"beta"}
+    (project / "_output" / "paper.html").write_text("tampered", encoding="utf-8")
+    reasons = explain(project)
+    assert reasons["render paper.qmd"] == "output _output/paper.html changed since the last build"
+    assert "Alpha totals" in page_text(project)
+
+
+def test_status_reports_without_running(project):
+    edit(project / "data" / "b.csv", "20", "21")
+    result = run_report("status", project=project)
+    assert "beta: stale (data/b.csv changed)" in result.output
+    assert "variables: stale (may run after beta)" in result.output
+    assert "alpha: up to date" in result.output
+    assert (project / "gen" / "beta.txt").read_text() == "30"  # nothing ran
+
+
+def test_kill_during_render_keeps_outputs_and_recovers(project, tmp_path):
+    before = {p.name: p.read_bytes() for p in (project / "_output").iterdir() if p.is_file()}
+    edit(project / "data" / "b.csv", "20", "25")
+    marker = tmp_path / "beta-started"
+    env = dict(os.environ, GRAPH_SLOW_MARKER=str(marker))
+    process = subprocess.Popen([sys.executable, "-m", "reportkit.cli", "render", "--project", str(project)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 30
+    while not marker.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the slow step never started"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    after = {p.name: p.read_bytes() for p in (project / "_output").iterdir() if p.is_file()}
+    assert after == before, "a killed render changed the published outputs"
+    json.loads((project / ".reportkit" / "state.json").read_text())  # still a whole file
+    reasons = explain(project)
+    assert reasons["beta"] == "data/b.csv changed"
+    assert "beta totals 35" in page_text(project)
