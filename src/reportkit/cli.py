@@ -160,10 +160,49 @@ def status(to: str, engine: str, project_dir: Path) -> None:
     formats = FORMATS if to == "all" else (to,)
     try:
         project = Project.load(project_dir)
-        graph, _ = build_graph(project, formats, select_engine(engine), True, Progress(), pre_render=True)
+        graph = build_graph(project, formats, select_engine(engine), True, Progress(), pre_render=True)
         for outcome in graph.status():
             state = "stale" if outcome.ran else "up to date"
             click.echo(f"{outcome.step}: {state}" + (f" ({'; '.join(outcome.reasons)})" if outcome.reasons else ""))
+    except ReportError as error:
+        _fail(error)
+
+
+@main.command()
+@click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default="all", show_default=True)
+@click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="builtin", show_default=True)
+@click.option("--keep", is_flag=True, help="Keep the clean copy (its folder is printed) for inspection.")
+@project_option
+def verify(to: str, engine: str, keep: bool, project_dir: Path) -> None:
+    """Re-render a clean copy of the tracked files, offline, and compare every output.
+
+    Copies what git tracks to a temporary folder, renders it there with the network
+    unreachable and the same PDF timestamp (SOURCE_DATE_EPOCH, else the last commit's
+    time), and compares the hash of every output (analysis files, PDF, HTML) with the
+    working copy's. Exit code 7 lists each difference.
+
+    \b
+    Example:
+      report render && report verify
+    """
+    from .engines import select_engine
+    from .render import build_graph
+    from .reproducible import VerifyError
+    from .reproducible import verify as run_verify
+
+    formats = FORMATS if to == "all" else (to,)
+    progress = Progress()
+    try:
+        project = Project.load(project_dir)
+        graph = build_graph(project, formats, select_engine(engine), True, progress)
+        names = [o for step in graph.steps.values() for o in step.outputs]
+        progress.info(f"Rendering a clean copy of the tracked files ({len(names)} outputs to compare) ...")
+        differences, copy = run_verify(project.root, ["--to", to, "--engine", engine], names, keep)
+        if keep:
+            progress.info(f"clean copy kept in {copy}")
+        if differences:
+            raise VerifyError(f"{len(differences)} output(s) differ from a clean render:\n  " + "\n  ".join(differences))
+        progress.result(f"verified: all {len(names)} outputs are identical to a clean, offline render")
     except ReportError as error:
         _fail(error)
 

@@ -36,7 +36,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.message} [{self.rule}]"
+        return f"{where}{self.message}" + (f" [{self.rule}]" if self.rule != "error" else "")
 
 
 class ReportError(Exception):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -18,8 +17,10 @@ from .engines.builtin import engine_files
 from .fingerprint import Fingerprints
 from .graph import BuildGraph, Step
 from .project import CONFIG_NAME, FORMATS, PATH_KEYS, VARIABLES_NAME, Project, load_yaml
+from .reproducible import source_date_epoch
 from .state import BuildState
 from .steps import project_steps, versions
+from .steps import settings as steps_settings
 from .shortcodes import Expanded, Expander
 from .staging import Staging
 
@@ -119,7 +120,10 @@ def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto"
     progress = progress or Progress()
     engine = select_engine(engine_name)
     progress.info(f"Rendering {', '.join(formats)} with the {engine.name} engine into {project.relative(project.output_dir)}/")
-    graph, project = build_graph(project, formats, engine, strict, progress, pre_render, jobs)
+    if pre_render and engine.name == "builtin" and project.project_settings.get("pre-render") and not steps_settings(project):
+        run_pre_render(project, progress)  # undeclared steps: run them every time, as Quarto does
+        project = project.reload()
+    graph = build_graph(project, formats, engine, strict, progress, pre_render, jobs)
     outcomes = graph.run(progress, explain)
     skipped = [o.step for o in outcomes if not o.ran]
     if skipped and not explain:
@@ -131,16 +135,13 @@ def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto"
 
 
 def build_graph(project: Project, formats: tuple[str, ...], engine, strict: bool, progress: Progress,
-                pre_render: bool = True, jobs: int = 2) -> tuple[BuildGraph, Project]:
+                pre_render: bool = True, jobs: int = 2) -> BuildGraph:
     """The graph for one ``report render`` call (also used by ``report status``)."""
     state = BuildState(project.root)
     fingerprints = Fingerprints(project.root, state.files)
     steps = project_steps(project, fingerprints, state, progress, jobs) if pre_render else []
-    if not steps and pre_render and engine.name == "builtin" and project.project_settings.get("pre-render"):
-        run_pre_render(project, progress)  # undeclared steps: run them every time, as Quarto does
-        project = project.reload()
     key = "|".join([engine.name, ",".join(formats), f"strict={strict}", versions(["pypandoc_binary", "typst"]),
-                    f"reportkit={__version__}", f"epoch={os.environ.get('SOURCE_DATE_EPOCH', '')}"])
+                    f"reportkit={__version__}", f"epoch={source_date_epoch(project.root)}"])
     root = project.root
     for main in project.main_inputs:
         stem = project.stem(main)
@@ -155,4 +156,4 @@ def build_graph(project: Project, formats: tuple[str, ...], engine, strict: bool
             after=[s.name for s in steps],
             late_inputs=lambda main=main: document_inputs(Project.load(root), main),
         ))
-    return BuildGraph(steps, fingerprints, state), project
+    return BuildGraph(steps, fingerprints, state)

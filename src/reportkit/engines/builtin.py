@@ -20,6 +20,7 @@ from ..errors import ConfigError, EngineError, Location, Problem
 from ..metadata import deep_merge, normalize_authors
 from ..progress import Progress
 from ..project import PATH_KEYS, load_yaml
+from ..reproducible import source_date_epoch
 from .base import CITEPROC_MISSING, RenderRequest, RenderResult, locate, problems_from_log
 
 PROBLEM_LINE = re.compile(r"^REPORTKIT-PROBLEM\t([^\t]+)\t([^\t]*)\t(.*)$", re.M)
@@ -215,11 +216,10 @@ class BuiltinEngine:
     def typst(self, request: RenderRequest, typ: Path, target: Path) -> None:
         import typst
 
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
         try:
             typst.compile(
                 str(typ), output=str(target), root=str(request.project.root),
-                ignore_system_fonts=True, timestamp=int(epoch) if epoch else None,
+                ignore_system_fonts=True, timestamp=source_date_epoch(request.project.root),
             )
         except Exception as exc:  # typst raises its own TypstError with the diagnostic text
             raise EngineError(f"Typst could not compile {request.project.relative(typ)}:\n{exc}") from exc

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import EngineError, Problem
 from ..progress import Progress
 from ..project import QUARTO_FORMAT
+from ..reproducible import source_date_epoch
 from .base import RenderRequest, RenderResult, locate, problems_from_log
 
 XREF_WARNING = re.compile(r"Unable to resolve crossref @([\w:.-]+)")
@@ -74,7 +75,11 @@ class QuartoEngine:
     def _run(args: list[str], cwd: Path, progress: Progress) -> str:
         lines = []
         try:
-            process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env = dict(os.environ)
+            epoch = source_date_epoch(cwd)
+            if epoch is not None:
+                env["SOURCE_DATE_EPOCH"] = str(epoch)
+            process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                                        text=True, encoding="utf-8", errors="replace")
         except OSError as exc:
             raise EngineError(f"cannot start {args[0]}: {exc}") from exc
