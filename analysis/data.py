@@ -77,6 +77,17 @@ def load(path: str, required: list[str] | None = None) -> pd.DataFrame:
     return df
 
 
+# Row status in data/ (see data/README.md): "use" rows are the resolved values; "conflict" rows are
+# values that disagree with no source to decide between them, so both are carried and shown.
+USABLE = ("use", "conflict")
+
+
+def usable(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows to compute with: status ``use`` or ``conflict`` (never ``rejected``, ``unclear``,
+    ``corroborates`` (a duplicate of a used row) or ``other-definition``)."""
+    return df[df["status"].isin(USABLE)]
+
+
 def numeric(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """A copy with ``columns`` converted to numbers (blank stays missing; text is an error)."""
     out = df.copy()

@@ -40,6 +40,11 @@ def fmt_pct(v: float) -> str:
     return f"{v:.{digits}f}%"
 
 
+def fmt_pct_printed(v: float) -> str:
+    """A percentage as the source printed it (no added digits): ``0.9%``."""
+    return f"{v:g}%"
+
+
 def fmt_signed(v: float) -> str:
     """A change in persons with its sign: ``+9,293`` / ``−6,946``."""
     return ("+" if v > 0 else "−" if v < 0 else "") + f"{abs(round(v)):,}"
@@ -61,12 +66,32 @@ def fmt_ratio(v: float) -> str:
     return f"{v:,.1f}"
 
 
+def fmt_ordinal(v) -> str:
+    """A rank: ``1st``, ``2nd``, ``3rd``, ``11th``."""
+    n = int(v)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def fmt_text(v) -> str:
     return str(v)
 
 
+def fmt_count_range(v) -> str:
+    """Two values a source pair leaves open: ``86,987–88,752`` (equal ends print once)."""
+    lo, hi = sorted(v)
+    return fmt_count(lo) if round(lo) == round(hi) else f"{fmt_count(lo)}–{fmt_count(hi)}"
+
+
+def fmt_pct_range(v) -> str:
+    lo, hi = sorted(v)
+    a, b = fmt_pct(lo), fmt_pct(hi)
+    return a if a == b else f"{a[:-1]}–{b}"
+
+
 FORMATS: dict[str, Callable] = {"count": fmt_count, "pct": fmt_pct, "signed": fmt_signed, "year": fmt_year,
-                                "usd": fmt_usd, "ratio": fmt_ratio, "text": fmt_text, "rank": fmt_count}
+                                "usd": fmt_usd, "ratio": fmt_ratio, "text": fmt_text, "rank": fmt_ordinal,
+                                "count_range": fmt_count_range, "pct_printed": fmt_pct_printed, "pct_range": fmt_pct_range}
 
 
 def missing_text(reason: str) -> str:
@@ -74,6 +99,8 @@ def missing_text(reason: str) -> str:
 
 
 def is_missing(v) -> bool:
+    if isinstance(v, (tuple, list)):
+        return any(is_missing(x) for x in v)
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
 
 
@@ -99,7 +126,9 @@ class Quantity:
 
     def record(self) -> dict:
         value = None if is_missing(self.value) else self.value
-        if hasattr(value, "item"):
+        if isinstance(value, (tuple, list)):
+            value = [x.item() if hasattr(x, "item") else x for x in value]
+        elif hasattr(value, "item"):
             value = value.item()
         return {"name": self.name, "text": self.text, "value": value, "kind": self.kind,
                 "missing": value is None, "reason": self.reason if value is None else None,

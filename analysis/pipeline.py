@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-TOPICS = ["policy"]  # topic modules, in the order their steps run
+TOPICS = ["diaspora", "migration", "kandas", "policy"]  # topic modules, in the order their steps run
 _loaded = False
 
 
