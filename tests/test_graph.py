@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -17,7 +18,7 @@ import pytest
 from conftest import TESTS, run_report
 
 GRAPH = TESTS / "graph_project"
-ALL = {"alpha", "beta", "variables", "render paper.qmd"}
+ALL = {"data", "alpha", "beta", "variables", "render paper.qmd"}
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def explain(project: Path) -> dict[str, str]:
     """Render with --explain; step name -> its reason line ('up to date' or why it ran)."""
     result = run_report("render", "--explain", project=project)
     assert result.exit_code == 0, result.output
-    lines = re.findall(r"^  ((?:alpha|beta|variables|render paper\.qmd)): (.*)$", result.output, re.M)
+    lines = re.findall(r"^  ((?:data|alpha|beta|variables|render paper\.qmd)): (.*)$", result.output, re.M)
     return dict(lines)
 
 
@@ -49,6 +50,19 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new), encoding="utf-8")
+    if path.parent.name == "data" and path.suffix == ".csv":
+        rehash(path)
+
+
+def rehash(csv: Path) -> None:
+    """Record a data file's new size and checksum in its data package, as the data scripts would."""
+    package = csv.parent / "datapackage.json"
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if resource["path"] == csv.name:
+            data = csv.read_bytes()
+            resource["bytes"], resource["hash"] = len(data), "sha256:" + hashlib.sha256(data).hexdigest()
+    package.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
 
 
 def runs(project: Path) -> list[tuple[str, str]]:
@@ -69,7 +83,8 @@ def test_cold_then_noop(project):
 def test_data_change_reruns_its_chain(project):
     edit(project / "data" / "a.csv", "3", "4")
     reasons = explain(project)
-    assert ran(reasons) == {"alpha", "variables", "render paper.qmd"}
+    assert ran(reasons) == {"data", "alpha", "variables", "render paper.qmd"}
+    assert reasons["data"] == "data/datapackage.json changed; data/a.csv changed"
     assert reasons["alpha"] == "data/a.csv changed"
     assert reasons["variables"] == "gen/alpha.txt changed"
     assert reasons["render paper.qmd"] == "_variables.yml changed"
@@ -77,8 +92,21 @@ def test_data_change_reruns_its_chain(project):
 
 
 def test_unchanged_output_stops_the_chain(project):
-    edit(project / "data" / "a.csv", "3\n", "3\n# a comment the sum ignores\n")
-    assert ran(explain(project)) == {"alpha"}
+    edit(project / "data" / "a.csv", "1\n2\n3\n", "3\n2\n1\n")  # same sum
+    assert ran(explain(project)) == {"data", "alpha"}
+
+
+def test_invalid_data_stops_before_the_analysis(project):
+    before = {p.name: p.read_bytes() for p in (project / "_output").iterdir() if p.is_file()}
+    runs_before = runs(project)
+    edit(project / "data" / "b.csv", "20", "-20")
+    result = run_report("render", project=project)
+    assert result.exit_code == 5
+    assert re.search(r"data/b\.csv:3: column 'value': -20 violates minimum 0", result.output), result.output
+    assert runs(project) == runs_before, "analysis ran on invalid data"
+    assert {p.name: p.read_bytes() for p in (project / "_output").iterdir() if p.is_file()} == before
+    check = run_report("check", project=project)
+    assert check.exit_code == 5 and "data/b.csv:3" in check.output
 
 
 def test_code_change_reruns_the_steps_that_import_it(project):

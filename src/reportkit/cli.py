@@ -102,7 +102,8 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: boo
                    "quoted values and cited works.")
 @project_option
 def check(parity: bool, project_dir: Path) -> None:
-    """Check sources without rendering: shortcodes, variables and includes.
+    """Check without rendering: the data package (checksums, schemas, provenance), then
+    the sources (shortcodes, variables, includes).
 
     \b
     Examples:
@@ -115,14 +116,19 @@ def check(parity: bool, project_dir: Path) -> None:
         problems = _parity_problems(project) if parity else _source_problems(project)
         if problems:
             raise StrictnessError(problems)
-        progress.result("HTML and PDF agree" if parity else f"sources OK: {len(project.main_inputs)} document(s)")
+        progress.result("HTML and PDF agree" if parity else f"data and sources OK: {len(project.main_inputs)} document(s)")
     except ReportError as error:
         _fail(error)
 
 
 def _source_problems(project: Project) -> list:
-    from .render import expand
+    from .render import data_package, expand
 
+    package = data_package(project)
+    if package is not None:
+        from .datapackage import require_valid
+
+        require_valid(package)  # raises DataError (exit 5) with every problem
     problems = []
     for main_input in project.main_inputs:
         problems += expand(project, main_input).problems

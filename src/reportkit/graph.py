@@ -171,8 +171,10 @@ class BuildGraph:
         outcomes: dict[str, Outcome] = {}
         for name in self.order:
             step = self.steps[name]
-            why = self.reasons(step, self.fingerprints.digests(step.all_inputs()))
-            stale_upstream = sorted(d for d in self.dependencies(step) if outcomes[d].ran)
+            inputs = step.all_inputs()
+            why = self.reasons(step, self.fingerprints.digests(inputs))
+            producers = {self.producer[i] for i in inputs if i in self.producer} - {name}
+            stale_upstream = sorted(d for d in producers if outcomes[d].ran)
             if stale_upstream and not why:
                 why = [f"may run after {', '.join(stale_upstream)}"]
             outcomes[name] = Outcome(name, bool(why), why)

@@ -9,7 +9,7 @@ from . import parity
 from .checks import check_output
 from .engines import select_engine
 from .engines.base import RenderRequest
-from .errors import Location, Problem, StrictnessError
+from .errors import ConfigError, Location, Problem, StrictnessError
 from .prerender import run_pre_render
 from .progress import Progress
 from . import __version__
@@ -134,12 +134,51 @@ def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto"
     return outputs
 
 
+def data_package(project: Project) -> Path | None:
+    """The project's Frictionless data package: ``reportkit: data-package:``, else data/datapackage.json."""
+    named = (project.config.get("reportkit") or {}).get("data-package")
+    path = project.root / (named or "data/datapackage.json")
+    if named and not path.is_file():
+        raise ConfigError(f"reportkit.data-package names {named}, which does not exist", Location(project.config_path))
+    return path if path.is_file() else None
+
+
+def data_step(project: Project, package: Path, progress: Progress) -> Step:
+    """Validate the data package (checksums, schemas, provenance) whenever any of its files changed."""
+    import json
+
+    try:
+        descriptor = json.loads(package.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        descriptor = {}  # the check itself reports the broken descriptor with its line
+    base = package.parent
+    files = [package]
+    for resource in descriptor.get("resources") or []:
+        if isinstance(resource, dict):
+            files += [base / str(resource["path"])] if resource.get("path") else []
+            files += [base / str(o["path"]) for o in resource.get("originals") or [] if isinstance(o, dict) and o.get("path")]
+
+    def action(_steps):
+        from .datapackage import require_valid
+
+        with progress.step(f"check data ({project.relative(package)}, {len(files) - 1} files)"):
+            require_valid(package)
+
+    return Step(name="data", inputs=[project.relative(f) for f in files], outputs=[], action=action,
+                key=f"reportkit={__version__}")
+
+
 def build_graph(project: Project, formats: tuple[str, ...], engine, strict: bool, progress: Progress,
                 pre_render: bool = True, jobs: int = 2) -> BuildGraph:
     """The graph for one ``report render`` call (also used by ``report status``)."""
     state = BuildState(project.root)
     fingerprints = Fingerprints(project.root, state.files)
-    steps = project_steps(project, fingerprints, state, progress, jobs) if pre_render else []
+    steps = []
+    package = data_package(project)
+    if package is not None:
+        steps.append(data_step(project, package, progress))
+    if pre_render:
+        steps += project_steps(project, fingerprints, state, progress, jobs, after=[s.name for s in steps])
     key = "|".join([engine.name, ",".join(formats), f"strict={strict}", versions(["pypandoc_binary", "typst"]),
                     f"reportkit={__version__}", f"epoch={source_date_epoch(project.root)}"])
     root = project.root
