@@ -42,6 +42,9 @@ def main() -> None:
       report render --to html    # only the reviewers' HTML page
       report check               # validate data and sources without rendering
       report clean               # remove generated outputs
+      report preview             # serve the HTML, re-render on save
+      report status              # what a render would run, and why
+      report verify              # re-render a clean copy offline and compare
     """
 
 
@@ -211,6 +214,51 @@ def verify(to: str, engine: str, keep: bool, project_dir: Path) -> None:
         progress.result(f"verified: all {len(names)} outputs are identical to a clean, offline render")
     except ReportError as error:
         _fail(error)
+
+
+@main.command()
+@click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default="html", show_default=True,
+              help="Formats to re-render on each change (html is fastest; all keeps the PDF current too).")
+@click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="auto", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=4848, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--allow-warnings", is_flag=True, help="Show pages with unresolved references as warnings.")
+@project_option
+def preview(to: str, engine: str, port: int, allow_warnings: bool, project_dir: Path) -> None:
+    """Render, serve the HTML on localhost, and re-render whatever changed on each save.
+
+    Watches every input of the build (chapters and what they include, data, analysis
+    code, settings, bibliography, templates); the open page reloads itself after each
+    successful render. A failed render is reported and the last good page stays. Ctrl-C stops.
+
+    \b
+    Example:
+      report preview             # then open http://127.0.0.1:4848/paper.html
+    """
+    from .engines import select_engine
+    from .preview import Preview
+    from .render import build_graph
+    from .render import render as run_render
+
+    formats = FORMATS if to == "all" else (to,)
+    progress = Progress()
+    try:
+        project = Project.load(project_dir)
+        chosen = select_engine(engine)
+    except ReportError as error:
+        _fail(error)
+    root = project.root
+
+    def rebuild() -> None:
+        run_render(Project.load(root), formats, engine, strict=not allow_warnings, progress=progress)
+
+    def watched() -> list[Path]:
+        fresh = Project.load(root)
+        graph = build_graph(fresh, formats, chosen, not allow_warnings, Progress(quiet=True))
+        files = {fresh.config_path, *(graph.fingerprints.path(i) for s in graph.steps.values() for i in s.all_inputs())}
+        return sorted(files)
+
+    Preview(project.output_dir, rebuild, watched, progress, port=port).serve()
 
 
 @main.command()
