@@ -135,10 +135,11 @@ def gaps_markdown(gaps: list[dict], package: dict) -> str:
         lines += ["## Quoted values that are not available {.unnumbered}", ""]
         lines += [f"- [`{g['topic']}`](#{anchor(g['topic'])}): not available ({_md(g['reason'])})." for g in values]
         lines.append("")
-    pkg_gaps = [(res.get("name", ""), g) for res in package.get("resources", []) for g in res.get("gaps", [])]
+    pkg_gaps = [(res.get("name", ""), res.get("path", ""), g) for res in package.get("resources", [])
+                for g in ([res["caveats"]] if isinstance(res.get("caveats"), str) else res.get("caveats") or [])]
     if pkg_gaps:
-        lines += ["## Gaps recorded with the data {.unnumbered}", ""]
-        lines += [f"- `{name}`: {_md(g if isinstance(g, str) else g.get('description', g))}" for name, g in pkg_gaps]
+        lines += ["## Caveats recorded with the data (`data/datapackage.json`) {.unnumbered}", ""]
+        lines += [f"- `data/{path}`: {_md(' '.join(str(g).split()))}" for name, path, g in pkg_gaps]
         lines.append("")
     if len(lines) == 2:
         lines.append("No gaps.")
