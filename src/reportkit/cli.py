@@ -132,10 +132,12 @@ def _source_problems(project: Project) -> list:
         from .datapackage import require_valid
 
         require_valid(package)  # raises DataError (exit 5) with every problem
+    from .numbers import check as typed_numbers
+
     problems = []
     for main_input in project.main_inputs:
         problems += expand(project, main_input).problems
-    return problems
+    return problems + typed_numbers(project, expand)  # rule prose.number
 
 
 def _parity_problems(project: Project) -> list:

@@ -1,0 +1,187 @@
+"""Find numbers typed into prose that should come from ``{{< var >}}``.
+
+A computed value (a count, share, rank or change) must reach the text through a variable, so
+that it changes when the data change. This module scans the prose of an expanded main
+document (chapters included, shortcodes substituted) and the ``abstract`` of its front matter,
+and reports every number token that looks like such a value, with the file and line where an
+author can fix it (rule ``prose.number``).
+
+Not prose, skipped whole: fenced code and raw blocks, display math, headings, pipe tables,
+div fences, HTML comments, YAML, and lines that come from files in a ``generated`` folder
+(tables and appendices written by the analysis).
+
+Inside a line, removed before scanning: substituted variables (``[v]{.quarto-var ...}``),
+inline code, inline math, URLs and link targets, attribute blocks ``{...}``, citations and
+cross-references (``[@key, p. 3]``, ``@fig-x``), footnote marks.
+
+Exempt tokens: years (1700–2100, also ``1990s``), dates (``30 November 2022``, ISO dates),
+numbers after a reference word (section, table, figure, chapter, appendix, article, No., №,
+decree, law, p., vol., ...), legal numbers such as ``477-IV``, ordinals (``2nd``, ``20th``),
+identifiers (``M04``, ``COVID-19``) and whole numbers up to ten. Everything else — numbers with
+thousands separators, decimals, percentages, whole numbers of 11 or more that are not years —
+is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Location, Problem
+from .shortcodes import FENCE, Expanded, split_front_matter
+
+RULE = "prose.number"
+SMALL = 10
+YEARS = (1700, 2100)
+
+MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+          r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
+REFERENCE_WORDS = (
+    "section", "sections", "sec", "table", "tables", "tab", "figure", "figures", "fig", "figs",
+    "chapter", "chapters", "ch", "appendix", "appendices", "article", "articles", "art", "arts",
+    "paragraph", "paragraphs", "para", "clause", "clauses", "item", "items", "point", "points",
+    "part", "parts", "p", "pp", "page", "pages", "vol", "volume", "volumes", "no", "nos",
+    "number", "issue", "decree", "decrees", "law", "laws", "order", "resolution", "step", "steps",
+    "phase", "equation", "eq", "footnote", "note", "version", "edition", "ed", "series",
+)
+
+# Removed from a line before numbers are looked for (order matters: spans before attributes).
+_STRIP = [
+    re.compile(r"\[(?:\\.|[^\]\\])*\]\{\.quarto-var[^}]*\}"),  # substituted variables
+    re.compile(r"`+[^`]*`+"),                                  # inline code
+    re.compile(r"\$[^$\s][^$]*\$"),                            # inline math
+    re.compile(r"<!--.*?-->"),                                 # one-line HTML comments
+    re.compile(r"<(?:https?|ftp|mailto):[^>]*>"),              # autolinks
+    re.compile(r"\]\([^)]*\)"),                                # link and image targets
+    re.compile(r"\{[^{}]*\}"),                                 # attribute blocks
+    re.compile(r"\[[^\[\]]*@[^\[\]]*\]"),                      # bracketed citations, with locators
+    re.compile(r"\[\^[^\]]*\]"),                               # footnote marks
+    re.compile(r"(?<![\w.])-?@[\w:.#$%&+?<>~/-]*\w"),          # in-text citations, cross-references
+    re.compile(r"\b(?:https?://|www\.)\S+"),                   # bare URLs
+    re.compile(r"\bdoi:\s*\S+", re.I),                         # DOIs
+    re.compile(r"\b\d{4}-\d{2}(?:-\d{2})?\b"),                 # ISO dates
+]
+_DATES = [
+    re.compile(rf"\b(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}(?![A-Za-z])", re.I),
+    re.compile(rf"\b{MONTHS}\s+(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b", re.I),
+]
+NUMBER = re.compile(
+    r"(?<![\w.,])(?P<sign>[+\-−–]?)(?P<int>\d{1,3}(?:[,\u00a0\u202f]\d{3})+|\d+)(?P<dec>\.\d+)?"
+    r"(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
+)
+_REFERENCE_BEFORE = re.compile(
+    r"(?:\b(?:" + "|".join(REFERENCE_WORDS) + r")\.?|№|§)\s*(?:\d+[.,]?\s*(?:and|or|to|–|-)?\s*)*$",
+    re.I,
+)
+_BLOCK_SKIP = re.compile(r"^\s*(?:#{1,6}\s|\||:{3,}|\+[-=:]|<!--|-->|\$\$|\\\[|---\s*$)")
+
+
+@dataclass
+class Finding:
+    """A number token found in a line of text; ``column`` is 0-based in the cleaned line."""
+
+    token: str
+    column: int
+
+
+def clean(line: str) -> str:
+    """The line with everything that is not running prose blanked out (same length kept)."""
+    for pattern in _STRIP + _DATES:
+        line = pattern.sub(lambda m: " " * len(m.group(0)), line)
+    return line
+
+
+def _exempt(match: re.Match, text: str) -> bool:
+    whole, dec, pct = match.group("int"), match.group("dec"), match.group("pct")
+    start, end = match.start("int"), match.end()
+    before, after = text[:start], text[end:]
+    if before[-1:].isalpha() or before[-1:] == "_" or re.search(r"[A-Za-z]-$", before):
+        return True  # identifier: M04, H1, COVID-19
+    if re.match(r"-[IVXLC]+\b", after) or re.match(r"(?:st|nd|rd|th)\b", after):
+        return True  # legal number 477-IV, ordinal 20th
+    if _REFERENCE_BEFORE.search(before):
+        return True  # Section 3, Decree No. 961, p. 12
+    plain = whole.isdigit() and not dec and not pct
+    if plain and len(whole) == 4 and YEARS[0] <= int(whole) <= YEARS[1] and not match.group("sign"):
+        return True  # a year (also 1990s)
+    if plain and int(whole) <= SMALL and not re.match(r"\s*(?:million|billion|thousand)\b", after, re.I):
+        return True
+    return False
+
+
+def scan_line(line: str) -> list[Finding]:
+    """Number tokens in one line of prose that should be variables."""
+    text = clean(line)
+    found = []
+    for match in NUMBER.finditer(text):
+        if match.group("int") and not _exempt(match, text):
+            found.append(Finding(match.group(0).strip(), match.start()))
+    return found
+
+
+def _is_generated(location: Location | None, folder: str) -> bool:
+    return location is not None and folder in Path(location.file).parts
+
+
+def scan_expanded(expanded: Expanded, generated: str = "generated") -> list[Problem]:
+    """Problems for every typed number in the prose of an expanded document body."""
+    problems: list[Problem] = []
+    in_fence = in_math = in_comment = False
+    for number, line in enumerate(expanded.body.split("\n"), start=1):
+        stripped = line.strip()
+        if FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_comment:
+            in_comment = "-->" not in line
+            continue
+        if stripped.startswith("<!--") and "-->" not in stripped:
+            in_comment = True
+            continue
+        if "$$" in line or stripped in ("\\[", "\\]"):
+            if line.count("$$") % 2 == 1 or stripped in ("\\[", "\\]"):
+                in_math = not in_math  # display math opens or closes on this line
+            continue
+        location = expanded.source_map.at(number)
+        if in_fence or in_math or _BLOCK_SKIP.match(line) or _is_generated(location, generated):
+            continue
+        problems += [_problem(f, location) for f in scan_line(line)]
+    return problems
+
+
+def scan_abstract(main: Path, shown: Path | str) -> list[Problem]:
+    """Typed numbers in the ``abstract`` of a document's front matter (shortcodes removed)."""
+    try:
+        front, _, _ = split_front_matter(main.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+    problems, inside = [], False
+    for index, line in enumerate(front.splitlines()):
+        if re.match(r"^abstract\s*:", line):
+            inside, line = True, line.split(":", 1)[1]
+        elif inside and re.match(r"^\S", line):
+            break
+        if inside:
+            line = re.sub(r"\{\{<.*?>\}\}", lambda m: " " * len(m.group(0)), line)
+            problems += [_problem(f, Location(shown, index + 2)) for f in scan_line(line)]
+    return problems
+
+
+def _problem(finding: Finding, location: Location | None) -> Problem:
+    return Problem(
+        RULE,
+        f"number typed into prose: '{finding.token}' (quote computed values with {{{{< var ... >}}}})",
+        location,
+    )
+
+
+def check(project, expand=None) -> list[Problem]:
+    """Typed-number problems of every main document of a project."""
+    if expand is None:
+        from .render import expand
+    problems: list[Problem] = []
+    for main in project.main_inputs:
+        problems += scan_abstract(main, project.relative(main))
+        problems += scan_expanded(expand(project, main))
+    return problems

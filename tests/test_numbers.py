@@ -1,0 +1,111 @@
+"""reportkit.numbers: numbers typed into prose are flagged with file:line; exempt forms are not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_report
+from reportkit import numbers
+from reportkit.project import Project
+from reportkit.render import expand
+
+
+def tokens(line: str) -> list[str]:
+    return [f.token for f in numbers.scan_line(line)]
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("The community numbered 808,227 in 1989.", ["808,227"]),
+    ("Their share fell to 2.4 in the last count.", ["2.4"]),
+    ("Uzbekistan's share is 86.1% of the total.", ["86.1%"]),
+    ("a share of 15 percent and 12 per cent", ["15 percent", "12 per cent"]),
+    ("There were 17 documented activities.", ["17"]),
+    ("net +525 and −21,623 persons", ["+525", "−21,623"]),
+    ("about 5 million Kazakhs abroad", ["5"]),
+    ("narrow no-break 1\u202f159\u202f100 persons", ["1\u202f159\u202f100"]),
+    ("![Net migration of 95 countries](fig.svg){#fig-a width=95%}", ["95"]),
+])
+def test_flagged(line, expected):
+    assert tokens(line) == expected
+
+
+@pytest.mark.parametrize("line", [
+    "Between 1991 and 2023 and over 2023–2027, and in the 1990s.",
+    "Decree No. 961 of 30 November 2022; Law No. 477-IV of 22 July 2011; order № 15.",
+    "On 1 Jan 2015, on April 20, on 2022-11-30 and on 29th of November.",
+    "See Section 4.2, Table 12, Figure 11, Appendix 13, Article 29 and pp. 180–217.",
+    "As shown [@nurbek2025kazakh, p. 12; @safran1991diasporas, pp. 83-99] and @fig-net-migration.",
+    "The 20th century, the 2nd largest, the 21st, measure M04 and COVID-19.",
+    "three authors, seven directions, 4 countries and 10 areas",
+    "Value [808,227]{.quarto-var data-var=\"diaspora.uzb.count_1989\"} persons.",
+    "Code `x = 1,234` and math $x^{15}$ stay out.",
+    "A [link](https://example.org/page/12345) and <https://a.org/77> and https://b.org/99 and doi:10.3389/fpos.2025.1583799",
+])
+def test_exempt(line):
+    assert tokens(line) == []
+
+
+def test_block_constructs_skipped(fixture_project: Path):
+    chapter = fixture_project / "chapters" / "_method.qmd"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n".join([
+        "", "## Heading with 123 items", "", "```", "x = 4567", "```", "", "$$", "y = 8,901", "$$", "",
+        "<!--", "a comment with 2,345", "-->", "", "| A | 678 |", "|:--|--:|", "", "::: {#div-99}", ":::", "",
+    ]), encoding="utf-8")
+    project = Project.load(fixture_project)
+    assert numbers.check(project) == []
+
+
+def test_location_and_include_chain(fixture_project: Path):
+    chapter = fixture_project / "chapters" / "_method.qmd"
+    text = chapter.read_text(encoding="utf-8").rstrip("\n") + "\n\nWe counted 1,234 items by hand.\n"
+    chapter.write_text(text, encoding="utf-8")
+    line = text.rstrip("\n").count("\n") + 1
+    problems = numbers.check(Project.load(fixture_project))
+    assert len(problems) == 1
+    problem = problems[0]
+    assert problem.rule == "prose.number"
+    assert "'1,234'" in problem.message
+    assert problem.location.point() == f"chapters/_method.qmd:{line}"
+    assert "included from paper.qmd:" in str(problem)
+
+
+def test_generated_includes_exempt(fixture_project: Path):
+    (fixture_project / "generated").mkdir()
+    (fixture_project / "generated" / "table.md").write_text("Counted 98,765 rows.\n", encoding="utf-8")
+    paper = fixture_project / "paper.qmd"
+    paper.write_text(paper.read_text(encoding="utf-8") + "\n{{< include generated/table.md >}}\n", encoding="utf-8")
+    project = Project.load(fixture_project)
+    assert "98,765" in expand(project, project.main_inputs[0]).body
+    assert numbers.check(project) == []
+
+
+def test_abstract_checked_without_shortcodes(fixture_project: Path):
+    paper = fixture_project / "paper.qmd"
+    text = paper.read_text(encoding="utf-8")
+    paper.write_text(text.replace(
+        "---\n", "---\nabstract: |\n  We found {{< var counts.total >}} items\n  and 4,321 more by hand.\n", 1),
+        encoding="utf-8")
+    problems = numbers.check(Project.load(fixture_project))
+    assert [(str(p.location), p.message.split("'")[1]) for p in problems] == [("paper.qmd:4", "4,321")]
+
+
+def test_report_check_fails_with_file_and_line(fixture_project: Path):
+    chapter = fixture_project / "chapters" / "_method.qmd"
+    text = chapter.read_text(encoding="utf-8").rstrip("\n") + "\n\nA share of 42.5% typed by hand.\n"
+    chapter.write_text(text, encoding="utf-8")
+    line = text.rstrip("\n").count("\n") + 1
+    result = run_report("check", project=fixture_project)
+    assert result.exit_code == 3
+    assert f"chapters/_method.qmd:{line}" in result.output
+    assert "'42.5%'" in result.output and "[prose.number]" in result.output
+
+
+def test_fixture_passes(fixture_project: Path):
+    assert numbers.check(Project.load(fixture_project)) == []
+
+
+def test_repository_chapters_pass():
+    problems = numbers.check(Project.load(REPO))
+    assert problems == [], "\n".join(str(p) for p in problems)
