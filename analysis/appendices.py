@@ -57,7 +57,12 @@ def merge_fragments(fragments: list[dict]) -> tuple[list[dict], list[dict]]:
 
 
 def _md(text) -> str:
-    return str(text).replace("*", "\\*").replace("_", "\\_").replace("<", "\\<").replace("[", "\\[").replace("]", "\\]")
+    """Plain text as markdown: special characters escaped outside `code` spans."""
+    parts = str(text).split("`")
+    for i in range(0, len(parts), 2):
+        parts[i] = (parts[i].replace("*", "\\*").replace("_", "\\_").replace("<", "\\<")
+                    .replace("[", "\\[").replace("]", "\\]"))
+    return "`".join(parts)
 
 
 def _url(u: str) -> str:
