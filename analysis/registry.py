@@ -6,6 +6,9 @@ graph can decide what to rerun without importing pandas or running anything::
 
     python -m analysis --list          # JSON: [{"name", "module", "function", "inputs", "outputs", "after"}]
 
+``inputs`` are data files (plus ``data/datapackage.json``, read for provenance); the code a step depends on is
+its ``module`` (``analysis/<module>.py``) and the shared modules (registry, data, style, outputs).
+
 Steps that collect quoted values write them as a fragment (``report/generated/values/<step>.json``);
 the ``variables`` step (declared last, ``after`` every other step) merges the fragments into
 ``_variables.yml``, ``report/generated/provenance.json`` and the appendices.
@@ -21,6 +24,8 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "report" / "generated"
 VALUES_DIR = "report/generated/values"
+# Read by every step that records values: provenance names each resource and its sources from it.
+DATAPACKAGE = "data/datapackage.json"
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,8 @@ def step(name: str, *, inputs: list[str], outputs: list[str], after: list[str] |
         if name in STEPS:
             raise ValueError(f"step {name!r} declared twice")
         outs = list(outputs) + ([values_fragment(name)] if values else [])
-        STEPS[name] = Step(name, function, tuple(inputs), tuple(outs), tuple(after or ()))
+        ins = list(inputs) + ([DATAPACKAGE] if values and DATAPACKAGE not in inputs else [])
+        STEPS[name] = Step(name, function, tuple(ins), tuple(outs), tuple(after or ()))
         return function
 
     return register
