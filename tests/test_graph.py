@@ -73,11 +73,31 @@ def runs(project: Path) -> list[tuple[str, str]]:
 def test_cold_then_noop(project):
     first = runs(project)
     assert sorted(name for name, _ in first[:2]) == ["alpha", "beta"] and first[2][0] == "variables"
-    # the independent steps ran in two processes; the collecting step after both
-    assert len({pid for _, pid in first}) == 3
+    # the independent steps ran at once in the two workers, which then also ran the last step
+    assert first[0][1] != first[1][1] and first[2][1] in {first[0][1], first[1][1]}
     reasons = explain(project)
     assert reasons == dict.fromkeys(ALL, "up to date")
     assert runs(project) == first
+
+
+def test_without_workers_each_step_is_a_process(project):
+    edit(project / "_quarto.yml", "    worker: python -m tools --worker\n", "")
+    edit(project / "data" / "a.csv", "3", "5")
+    edit(project / "data" / "b.csv", "20", "22")
+    before = len(runs(project))
+    assert ran(explain(project)) == ALL
+    later = runs(project)[before:]
+    assert sorted(name for name, _ in later) == ["alpha", "beta", "variables"]
+    assert len({pid for _, pid in later}) == 3
+
+
+def test_a_failing_step_stops_the_build_and_keeps_outputs(project):
+    before = (project / "_output" / "paper.html").read_bytes()
+    edit(project / "tools" / "beta.py", "    lines = open(", "    raise RuntimeError('beta broke')\n    lines = open(")
+    result = run_report("render", project=project)
+    assert result.exit_code == 6
+    assert "step beta failed" in result.output and "RuntimeError: beta broke" in result.output
+    assert (project / "_output" / "paper.html").read_bytes() == before
 
 
 def test_data_change_reruns_its_chain(project):

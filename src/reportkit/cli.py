@@ -172,6 +172,7 @@ def status(to: str, engine: str, project_dir: Path) -> None:
     try:
         project = Project.load(project_dir)
         graph = build_graph(project, formats, select_engine(engine), True, Progress(), pre_render=True)
+        graph.close()  # status runs nothing; close a worker the step listing may have started
         for outcome in graph.status():
             state = "stale" if outcome.ran else "up to date"
             click.echo(f"{outcome.step}: {state}" + (f" ({'; '.join(outcome.reasons)})" if outcome.reasons else ""))
@@ -206,6 +207,7 @@ def verify(to: str, engine: str, keep: bool, project_dir: Path) -> None:
     try:
         project = Project.load(project_dir)
         graph = build_graph(project, formats, select_engine(engine), True, progress)
+        graph.close()
         names = [o for step in graph.steps.values() for o in step.outputs]
         progress.info(f"Rendering a clean copy of the tracked files ({len(names)} outputs to compare) ...")
         differences, copy = run_verify(project.root, ["--to", to, "--engine", engine], names, keep)
@@ -257,6 +259,7 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project_dir: 
     def watched() -> list[Path]:
         fresh = Project.load(root)
         graph = build_graph(fresh, formats, chosen, not allow_warnings, Progress(quiet=True))
+        graph.close()
         files = {fresh.config_path, *(graph.fingerprints.path(i) for s in graph.steps.values() for i in s.all_inputs())}
         return sorted(files)
 

@@ -2,13 +2,15 @@
 
 A step is stale when it was never built, a setting in its key changed, an input's content
 changed, or an output is missing or differs from what the step last wrote. Steps run in
-dependency order (producers of a step's inputs, and its ``after`` steps, first); stale steps
-of the same group that are ready together run as one batch, which the group's action may
-spread over several processes. A step's record is saved right after its outputs exist.
+dependency order (producers of a step's inputs, and its ``after`` steps, first); a stale
+step is submitted as soon as its dependencies finished, so independent steps run
+concurrently where their runner allows it. A step's record is saved right after its
+outputs exist.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -26,21 +28,37 @@ class GraphError(ReportError):
 
 @dataclass
 class Step:
-    """One unit of work. ``late_inputs`` is for inputs only known once upstream steps ran
-    (e.g. the files a document includes, which depend on generated variables)."""
+    """One unit of work. ``submit`` starts it and returns a Future (see ``local``).
+    ``late_inputs`` is for inputs only known once upstream steps ran (e.g. the files a
+    document includes, which depend on generated variables)."""
 
     name: str
     inputs: list[str]
     outputs: list[str]
-    action: Callable[[list["Step"]], None]
+    submit: Callable[["Step"], Future]
     key: str = ""
     after: list[str] = field(default_factory=list)
-    group: str = ""
     late_inputs: Callable[[], list[str]] | None = None
 
     def all_inputs(self) -> list[str]:
         extra = self.late_inputs() if self.late_inputs else []
         return list(dict.fromkeys([*self.inputs, *extra]))
+
+
+def local(function: Callable[[], None]) -> Callable[[Step], Future]:
+    """A step run in this process, to completion, when submitted."""
+
+    def submit(_step: Step) -> Future:
+        future: Future = Future()
+        try:
+            function()
+        except BaseException as exc:  # handed to the scheduler, which re-raises it
+            future.set_exception(exc)
+        else:
+            future.set_result(None)
+        return future
+
+    return submit
 
 
 @dataclass
@@ -53,8 +71,10 @@ class Outcome:
 
 
 class BuildGraph:
-    def __init__(self, steps: list[Step], fingerprints: Fingerprints, state: BuildState):
+    def __init__(self, steps: list[Step], fingerprints: Fingerprints, state: BuildState,
+                 closers: list[Callable[[], None]] | None = None):
         self.steps = {s.name: s for s in steps}
+        self.closers = closers or []
         self.fingerprints = fingerprints
         self.state = state
         self.producer = {}
@@ -135,29 +155,51 @@ class BuildGraph:
 
     # -- running ------------------------------------------------------------------------
     def run(self, progress: Progress, explain: bool = False) -> list[Outcome]:
-        """Bring every step up to date; returns what happened to each, in order."""
+        """Bring every step up to date; returns what happened to each, in order.
+
+        A step is looked at once all its dependencies have finished (so its inputs are
+        final); stale steps are submitted at once, so independent ones run concurrently
+        wherever their submit function allows it.
+        """
         outcomes: dict[str, Outcome] = {}
-        remaining = list(self.order)
-        while remaining:
-            ready = [n for n in remaining if self.dependencies(self.steps[n]) <= set(outcomes)]
-            remaining = [n for n in remaining if n not in ready]
-            batches: dict[str, list[tuple[Step, dict]]] = {}
-            for name in ready:
-                step = self.steps[name]
-                inputs = self.fingerprints.digests(step.all_inputs())
-                why = self.reasons(step, inputs)
-                outcomes[name] = Outcome(name, bool(why), why)
-                if explain:
-                    progress.info(f"  {name}: " + ("; ".join(why) if why else "up to date"))
-                if why:
-                    batches.setdefault(step.group or step.name, []).append((step, inputs))
-            for batch in batches.values():
-                steps = [s for s, _ in batch]
-                steps[0].action(steps)
-                for step, inputs in batch:
+        finished: set[str] = set()
+        running: dict[Future, tuple[Step, dict]] = {}
+        pending = list(self.order)
+        try:
+            while pending or running:
+                while ready := [n for n in pending if self.dependencies(self.steps[n]) <= finished]:
+                    name = ready[0]
+                    pending.remove(name)
+                    step = self.steps[name]
+                    inputs = self.fingerprints.digests(step.all_inputs())
+                    why = self.reasons(step, inputs)
+                    outcomes[name] = Outcome(name, bool(why), why)
+                    if explain:
+                        progress.info(f"  {name}: " + ("; ".join(why) if why else "up to date"))
+                    if why:
+                        running[step.submit(step)] = (step, inputs)
+                    else:
+                        finished.add(name)
+                if not running:
+                    if pending:
+                        raise GraphError(f"steps cannot start: {', '.join(pending)}")
+                    break
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in done:
+                    step, inputs = running.pop(future)
+                    future.result()  # re-raises the step's failure
                     self._record(step, inputs)
-                self.state.save()
+                    self.state.save()
+                    finished.add(step.name)
+        finally:
+            for future in running:
+                future.cancel()
         return [outcomes[n] for n in self.order]
+
+    def close(self) -> None:
+        """Release what the steps' runners hold (worker processes)."""
+        for close in self.closers:
+            close()
 
     def _record(self, step: Step, inputs: dict) -> None:
         outputs = self.fingerprints.digests(step.outputs)

@@ -15,7 +15,7 @@ from .progress import Progress
 from . import __version__
 from .engines.builtin import engine_files
 from .fingerprint import Fingerprints
-from .graph import BuildGraph, Step
+from .graph import BuildGraph, Step, local
 from .project import CONFIG_NAME, FORMATS, PATH_KEYS, VARIABLES_NAME, Project, load_yaml
 from .reproducible import source_date_epoch
 from .state import BuildState
@@ -124,7 +124,10 @@ def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto"
         run_pre_render(project, progress)  # undeclared steps: run them every time, as Quarto does
         project = project.reload()
     graph = build_graph(project, formats, engine, strict, progress, pre_render, jobs)
-    outcomes = graph.run(progress, explain)
+    try:
+        outcomes = graph.run(progress, explain)
+    finally:
+        graph.close()
     skipped = [o.step for o in outcomes if not o.ran]
     if skipped and not explain:
         progress.info(f"  up to date: {', '.join(skipped)}")
@@ -158,13 +161,13 @@ def data_step(project: Project, package: Path, progress: Progress) -> Step:
             files += [base / str(resource["path"])] if resource.get("path") else []
             files += [base / str(o["path"]) for o in resource.get("originals") or [] if isinstance(o, dict) and o.get("path")]
 
-    def action(_steps):
+    def action():
         from .datapackage import require_valid
 
         with progress.step(f"check data ({project.relative(package)}, {len(files) - 1} files)"):
             require_valid(package)
 
-    return Step(name="data", inputs=[project.relative(f) for f in files], outputs=[], action=action,
+    return Step(name="data", inputs=[project.relative(f) for f in files], outputs=[], submit=local(action),
                 key=f"reportkit={__version__}")
 
 
@@ -177,22 +180,24 @@ def build_graph(project: Project, formats: tuple[str, ...], engine, strict: bool
     package = data_package(project)
     if package is not None:
         steps.append(data_step(project, package, progress))
+    runner = None
     if pre_render:
-        steps += project_steps(project, fingerprints, state, progress, jobs, after=[s.name for s in steps])
+        declared, runner = project_steps(project, fingerprints, state, progress, jobs, after=[s.name for s in steps])
+        steps += declared
     key = "|".join([engine.name, ",".join(formats), f"strict={strict}", versions(["pypandoc_binary", "typst"]),
                     f"reportkit={__version__}", f"epoch={source_date_epoch(project.root)}"])
     root = project.root
     for main in project.main_inputs:
         stem = project.stem(main)
 
-        def action(_steps, main=main):
+        def action(main=main):
             fresh = Project.load(root)  # steps may have rewritten _variables.yml
             render_document(fresh, main, formats, engine, strict, progress)
 
         steps.append(Step(
-            name=f"render {project.relative(main)}", inputs=[], key=key, action=action,
+            name=f"render {project.relative(main)}", inputs=[], key=key, submit=local(action),
             outputs=[project.relative(project.output_dir / f"{stem}.{fmt}") for fmt in formats],
             after=[s.name for s in steps],
             late_inputs=lambda main=main: document_inputs(Project.load(root), main),
         ))
-    return BuildGraph(steps, fingerprints, state)
+    return BuildGraph(steps, fingerprints, state, closers=[runner.close] if runner else [])

@@ -6,6 +6,7 @@
       steps:
         list: python -m analysis --list    # prints JSON: [{name, module, inputs, outputs, after}]
         run: python -m analysis            # + --step NAME for each step to run
+        worker: python -m analysis --worker  # optional: long-lived workers (see WorkerPool)
         sources: [analysis]                # folders whose *.py files define the steps
         versions: [pandas, matplotlib]     # libraries whose version is part of every step's key
 
@@ -19,10 +20,13 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import queue
 import shlex
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -102,18 +106,16 @@ def _parents(package: str) -> list[str]:
 
 
 # -- discovery --------------------------------------------------------------------------------
-def _listing(project: Project, options: dict, fingerprints: Fingerprints, state: BuildState) -> list[dict]:
+def _listing(project: Project, options: dict, fingerprints: Fingerprints, state: BuildState, runner) -> list[dict]:
     sources = sorted(str(p.relative_to(project.root)) for folder in options.get("sources") or []
                      for p in (project.root / folder).rglob("*.py"))
     key = hashlib.sha256(json.dumps([options["list"], fingerprints.digests(sources)], sort_keys=True).encode()).hexdigest()
     cached = state.cache.get("steps")
     if cached and cached.get("key") == key:
         return cached["steps"]
-    done = subprocess.run(_command(options["list"]), cwd=project.root, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise StepError(f"`{options['list']}` failed with exit code {done.returncode}:\n{done.stderr.strip()}")
+    text = runner.listing(_command(options["list"]))
     try:
-        steps = json.loads(done.stdout)
+        steps = json.loads(text)
     except json.JSONDecodeError as exc:
         raise StepError(f"`{options['list']}` did not print JSON ({exc})") from exc
     for entry in steps:
@@ -135,50 +137,148 @@ def versions(names: list[str]) -> str:
 
 
 def project_steps(project: Project, fingerprints: Fingerprints, state: BuildState, progress: Progress,
-                  jobs: int = 2, after: list[str] | None = None) -> list[Step]:
-    """The project's declared steps as graph steps (empty when none are declared)."""
+                  jobs: int = 2, after: list[str] | None = None) -> tuple[list[Step], "Runner | None"]:
+    """The project's declared steps as graph steps, and the runner that executes them
+    (close it when the build ends). Empty and None when the project declares no steps."""
     options = settings(project)
     if options is None:
-        return []
-    listing = _listing(project, options, fingerprints, state)
-    run = _command(options["run"])
-    runner = run[run.index("-m") + 1] if "-m" in run else None
-    runner_sources = python_closure(project.root, runner) if runner else []
-    key = f"{options['run']}|{versions(options.get('versions') or [])}"
-    action = BatchRunner(project, run, progress, jobs)
+        return [], None
+    runner: Runner
+    if options.get("worker"):
+        runner = WorkerPool(project, _command(options["worker"]), progress, jobs)
+    else:
+        runner = ProcessRunner(project, _command(options["run"]), progress, jobs)
+    listing = _listing(project, options, fingerprints, state, runner)
+    run = _command(options.get("worker") or options["run"])
+    module = run[run.index("-m") + 1] if "-m" in run else None
+    runner_sources = python_closure(project.root, module) if module else []
+    key = f"{options.get('worker') or options['run']}|{versions(options.get('versions') or [])}"
     steps = []
     for entry in listing:
         code = python_closure(project.root, entry["module"]) if entry.get("module") else []
         steps.append(Step(
             name=entry["name"], inputs=list(dict.fromkeys([*entry["inputs"], *code, *runner_sources])),
-            outputs=list(entry["outputs"]), action=action, key=key,
-            after=[*(entry.get("after") or []), *(after or [])], group="project-steps",
+            outputs=list(entry["outputs"]), submit=runner.submit, key=key,
+            after=[*(entry.get("after") or []), *(after or [])],
         ))
-    return steps
+    return steps, runner
 
 
-class BatchRunner:
-    """Runs a batch of ready steps as up to ``jobs`` processes in parallel, each with several --step."""
+class ProcessRunner:
+    """Runs each step as ``RUN --step NAME``, up to ``jobs`` at a time."""
 
     def __init__(self, project: Project, run: list[str], progress: Progress, jobs: int):
-        self.project, self.run, self.progress, self.jobs = project, run, progress, max(1, jobs)
+        self.project, self.run, self.progress = project, run, progress
+        self.pool = ThreadPoolExecutor(max(1, jobs))
 
-    def __call__(self, steps: list[Step]) -> None:
-        groups = [steps[i::self.jobs] for i in range(min(self.jobs, len(steps)))]
-        names = ", ".join(s.name for s in steps)
-        with self.progress.step(f"steps: {names}" + (f" ({len(groups)} processes)" if len(groups) > 1 else "")):
-            with ThreadPoolExecutor(len(groups)) as pool:
-                results = list(pool.map(self._run_group, groups))
-        failures = [text for text in results if text]
-        if failures:
-            raise StepError("\n".join(failures))
+    def submit(self, step: Step) -> Future:
+        return self.pool.submit(self._run, step.name)
 
-    def _run_group(self, group: list[Step]) -> str:
-        args = [*self.run, *[a for s in group for a in ("--step", s.name)]]
-        done = subprocess.run(args, cwd=self.project.root, capture_output=True, text=True, encoding="utf-8")
+    def _run(self, name: str) -> None:
+        started = time.perf_counter()
+        done = subprocess.run([*self.run, "--step", name], cwd=self.project.root, capture_output=True, text=True,
+                              encoding="utf-8")
         for line in (done.stdout + done.stderr).splitlines():
             self.progress.stream(line)
         if done.returncode != 0:
             tail = "\n".join(done.stderr.splitlines()[-15:])
-            return f"step(s) {', '.join(s.name for s in group)} failed (exit code {done.returncode}):\n{tail}"
-        return ""
+            raise StepError(f"step {name} failed (exit code {done.returncode}):\n{tail}")
+        self.progress.info(f"  step {name} ... {time.perf_counter() - started:.2f}s")
+
+    def listing(self, command: list[str]) -> str:
+        done = subprocess.run(command, cwd=self.project.root, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise StepError(f"`{' '.join(command)}` failed with exit code {done.returncode}:\n{done.stderr.strip()}")
+        return done.stdout
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class WorkerPool:
+    """``jobs`` long-lived worker processes (started on first use) that run steps on request.
+
+    Protocol, one JSON object per line: reportkit writes ``{"run": NAME}`` or ``{"list": true}``
+    to a worker's stdin; the worker answers on stdout with a line starting ``REPORTKIT-WORKER ``
+    followed by ``{"ok": true, "seconds": S}``, ``{"ok": false, "error": TEXT}`` or
+    ``{"ok": true, "steps": [...]}``. Anything else a worker prints is shown as its log.
+    Each worker imports the project's libraries once, however many steps it runs.
+    """
+
+    MARK = "REPORTKIT-WORKER "
+
+    def __init__(self, project: Project, command: list[str], progress: Progress, jobs: int):
+        self.project, self.command, self.progress, self.jobs = project, command, progress, max(1, jobs)
+        self.queue: queue.Queue = queue.Queue()
+        self.threads: list[threading.Thread] = []
+        self.processes: list[subprocess.Popen] = []
+
+    def _start(self) -> None:
+        if self.threads:
+            return
+        for number in range(1, self.jobs + 1):
+            process = subprocess.Popen(self.command, cwd=self.project.root, stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+            self.processes.append(process)
+            for target, args in ((self._serve, (process, number)), (self._log, (process,))):
+                thread = threading.Thread(target=target, args=args, daemon=True)
+                thread.start()
+                self.threads.append(thread)
+
+    def _log(self, process: subprocess.Popen) -> None:
+        for line in process.stderr:
+            self.progress.stream(line)
+
+    def _ask(self, process: subprocess.Popen, request: dict) -> dict:
+        process.stdin.write(json.dumps(request) + "\n")
+        process.stdin.flush()
+        for line in process.stdout:
+            if line.startswith(self.MARK):
+                return json.loads(line[len(self.MARK):])
+            self.progress.stream(line)
+        raise StepError(f"worker `{' '.join(self.command)}` exited (code {process.wait()}) during {request}")
+
+    def _serve(self, process: subprocess.Popen, number: int) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            request, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                reply = self._ask(process, request)
+            except BaseException as exc:  # handed to whoever waits on the future
+                future.set_exception(exc)
+                continue
+            if not reply.get("ok"):
+                future.set_exception(StepError(f"step {request.get('run')} failed:\n{reply.get('error', '')}".rstrip()))
+            else:
+                if "run" in request:
+                    self.progress.info(f"  step {request['run']} ... {reply.get('seconds', 0):.2f}s (worker {number})")
+                future.set_result(reply)
+
+    def _request(self, request: dict) -> Future:
+        self._start()
+        future: Future = Future()
+        self.queue.put((request, future))
+        return future
+
+    def submit(self, step: Step) -> Future:
+        return self._request({"run": step.name})
+
+    def listing(self, command: list[str]) -> str:
+        return json.dumps(self._request({"list": True}).result()["steps"])
+
+    def close(self) -> None:
+        for _ in self.processes:
+            self.queue.put(None)
+        for process in self.processes:
+            try:
+                process.stdin.close()
+                process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                process.kill()
+
+
+Runner = ProcessRunner | WorkerPool

@@ -1,9 +1,12 @@
-"""python -m tools [--list] [--step NAME ...]"""
+"""python -m tools [--list] [--step NAME ...] [--worker]"""
 
 import argparse
 import importlib
 import json
 import os
+import sys
+import time
+import traceback
 
 STEPS = [
     {"name": "alpha", "module": "tools.alpha", "inputs": ["data/a.csv"], "outputs": ["gen/alpha.txt"], "after": []},
@@ -12,16 +15,38 @@ STEPS = [
      "outputs": ["_variables.yml"], "after": ["alpha", "beta"]},
 ]
 
+
+def run(name):
+    os.makedirs("gen", exist_ok=True)
+    step = next(s for s in STEPS if s["name"] == name)
+    importlib.import_module(step["module"]).run()
+    with open("gen/runs.log", "a", encoding="utf-8") as log:
+        log.write(f"{name} {os.getpid()}\n")
+
+
+def worker():
+    """reportkit's worker protocol: one JSON request per line on stdin, one marked reply on stdout."""
+    for line in sys.stdin:
+        request = json.loads(line)
+        started = time.perf_counter()
+        try:
+            reply = {"ok": True, "steps": STEPS} if request.get("list") else (run(request["run"]) or {"ok": True})
+        except Exception:
+            reply = {"ok": False, "error": traceback.format_exc()}
+        reply["seconds"] = time.perf_counter() - started
+        print("REPORTKIT-WORKER " + json.dumps(reply), flush=True)
+
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--list", action="store_true")
+parser.add_argument("--worker", action="store_true")
 parser.add_argument("--step", action="append", default=[])
 args = parser.parse_args()
 if args.list:
     print(json.dumps(STEPS))
+elif args.worker:
+    worker()
 else:
-    os.makedirs("gen", exist_ok=True)
-    with open("gen/runs.log", "a", encoding="utf-8") as log:
-        for step in STEPS:
-            if not args.step or step["name"] in args.step:
-                importlib.import_module(step["module"]).run()
-                log.write(f"{step['name']} {os.getpid()}\n")
+    for step in STEPS:
+        if not args.step or step["name"] in args.step:
+            run(step["name"])
