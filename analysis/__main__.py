@@ -1,34 +1,70 @@
 """``python -m analysis`` runs every step; ``--list`` prints the steps with inputs and outputs as JSON;
-``--step NAME`` runs one step (its ``after`` steps must have run before)."""
+``--step NAME`` runs one step (its ``after`` steps must have run before); ``--worker`` serves
+reportkit's build graph (one JSON request per line on stdin, see reportkit.steps.WorkerPool).
+
+When reportkit has already brought the steps up to date and then calls Quarto, Quarto's
+pre-render runs this module again with REPORTKIT_STEPS_DONE=1 set: it then does nothing.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
+import traceback
 
 from .pipeline import load_steps
-from .registry import listing, ordered
+from .registry import STEPS, listing, ordered
+
+WORKER_MARK = "REPORTKIT-WORKER "
+
+
+def run_step(name: str) -> float:
+    started = time.perf_counter()
+    STEPS[name].function()
+    seconds = time.perf_counter() - started
+    print(f"analysis: {name} ({seconds:.2f} s)", file=sys.stderr)
+    return seconds
+
+
+def serve() -> int:
+    """Answer reportkit's requests until stdin closes."""
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            if request.get("list"):
+                reply = {"ok": True, "steps": json.loads(listing())}
+            else:
+                reply = {"ok": True, "seconds": run_step(request["run"])}
+        except Exception:  # the builder reports the traceback with the step's name
+            reply = {"ok": False, "error": traceback.format_exc()}
+        print(WORKER_MARK + json.dumps(reply), flush=True)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     parser.add_argument("--list", action="store_true", help="print the steps as JSON and exit")
     parser.add_argument("--step", action="append", default=[], help="run only this step (repeatable)")
+    parser.add_argument("--worker", action="store_true", help="serve reportkit's worker protocol on stdin/stdout")
     args = parser.parse_args(argv)
+    if os.environ.get("REPORTKIT_STEPS_DONE") and not (args.list or args.step or args.worker):
+        return 0
     load_steps()
     if args.list:
         print(listing())
         return 0
-    steps = [s for s in ordered() if not args.step or s.name in args.step]
+    if args.worker:
+        return serve()
     unknown = set(args.step) - {s.name for s in ordered()}
     if unknown:
         print(f"unknown step(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    for s in steps:
-        t0 = time.perf_counter()
-        s.function()
-        print(f"analysis: {s.name} ({time.perf_counter() - t0:.2f} s)", file=sys.stderr)
+    for s in ordered():
+        if not args.step or s.name in args.step:
+            run_step(s.name)
     return 0
 
 

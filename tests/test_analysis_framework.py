@@ -117,3 +117,16 @@ def test_blank_cells_are_missing_not_zero(tmp_path, monkeypatch):
 def test_markdown_table_caption_and_alignment(tmp_path, monkeypatch):
     text = outputs.markdown_table(pd.DataFrame({"Country": ["A|B"], "Persons": ["1,000"]}))
     assert text.splitlines()[1] == "|:--|--:|" and "A\\|B" in text
+
+
+def test_pre_render_skips_when_reportkit_ran_the_steps(tmp_path):
+    """Quarto's pre-render (python -m analysis) does nothing after reportkit's build graph ran the steps."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, REPORTKIT_STEPS_DONE="1")
+    done = subprocess.run([sys.executable, "-m", "analysis"], cwd=root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and "analysis:" not in done.stderr

@@ -83,6 +83,7 @@ FAKE_QUARTO = textwrap.dedent('''\
     out = args[args.index("--output-dir") + 1]
     os.makedirs(out, exist_ok=True)
     print("pandoc", flush=True)
+    print("steps-done=" + os.environ.get("REPORTKIT_STEPS_DONE", "unset") + " epoch=" + os.environ.get("SOURCE_DATE_EPOCH", "unset"))
     sys.stderr.write(os.environ.get("QUARTO_FAKE_LOG", ""))
     ext = {{"typst": "pdf", "html": "html"}}[fmt]
     shutil.copy(os.path.join(os.environ["QUARTO_FAKE_OUTPUTS"], "paper." + ext), out)
@@ -106,6 +107,7 @@ def test_quarto_engine_end_to_end_with_stand_in(fixture_project, fake_quarto, mo
     assert result.exit_code == 0, result.output
     assert "with the quarto engine" in result.output
     assert "| Output created: paper.pdf" in result.output  # Quarto's progress is streamed
+    assert "| steps-done=1" in result.output  # the project's pre-render may skip what reportkit ran
     assert (fixture_project / "_output" / "paper.pdf").is_file()
 
     before = (fixture_project / "_output" / "paper.html").read_bytes()

@@ -75,7 +75,9 @@ class QuartoEngine:
     def _run(args: list[str], cwd: Path, progress: Progress) -> str:
         lines = []
         try:
-            env = dict(os.environ)
+            # reportkit has already run the project's declared steps; the project's own
+            # pre-render command may skip them when it sees this (see README).
+            env = dict(os.environ, REPORTKIT_STEPS_DONE="1")
             epoch = source_date_epoch(cwd)
             if epoch is not None:
                 env["SOURCE_DATE_EPOCH"] = str(epoch)
