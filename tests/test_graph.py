@@ -188,3 +188,15 @@ def test_kill_during_render_keeps_outputs_and_recovers(project, tmp_path):
     reasons = explain(project)
     assert reasons["beta"] == "data/b.csv changed"
     assert "beta totals 35" in page_text(project)
+
+
+def test_package_checksums_do_not_rerun_readers_of_other_files(project):
+    """alpha reads the data package (for citations): a checksum of b.csv changing in it is not
+    alpha's business, but a changed citation is."""
+    edit(project / "data" / "b.csv", "20", "23")
+    reasons = explain(project)
+    assert "alpha" not in ran(reasons) and {"data", "beta"} <= ran(reasons)
+    edit(project / "data" / "datapackage.json", "Test series a", "Test series A")
+    reasons = explain(project)
+    assert reasons["alpha"] == "data/datapackage.json#without-checksums changed"
+    assert "beta" not in ran(reasons)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
+from typing import Callable
 
 # A file modified this recently may change again within the same mtime tick: hash it anyway.
 RECENT_SECONDS = 2.0
@@ -28,8 +29,16 @@ class Fingerprints:
     def __init__(self, root: Path, cache: dict | None = None):
         self.root = root
         self.cache: dict[str, list] = cache if cache is not None else {}
+        self.views: dict[str, tuple[str, Callable[[bytes], bytes]]] = {}
+
+    def add_view(self, name: str, real: str, transform: Callable[[bytes], bytes]) -> None:
+        """Make ``name`` an input whose digest is that of ``transform(content of real)``:
+        a step can depend on part of a file (e.g. a data package without its checksums)."""
+        self.views[name] = (real, transform)
 
     def path(self, name: str) -> Path:
+        if name in self.views:
+            name = self.views[name][0]
         return Path(name) if Path(name).is_absolute() else self.root / name
 
     def digest(self, name: str) -> str | None:
@@ -45,7 +54,10 @@ class Fingerprints:
         recent = time.time() - stat.st_mtime_ns / 1e9 < RECENT_SECONDS
         if known and known[:2] == key and not recent:
             return known[2]
-        value = sha256_file(path)
+        if name in self.views:
+            value = hashlib.sha256(self.views[name][1](path.read_bytes())).hexdigest()
+        else:
+            value = sha256_file(path)
         self.cache[name] = [*key, value]
         return value
 

@@ -146,6 +146,25 @@ def data_package(project: Project) -> Path | None:
     return path if path.is_file() else None
 
 
+def without_checksums(content: bytes) -> bytes:
+    """A data package descriptor without the per-file ``hash`` and ``bytes`` entries."""
+    import json
+
+    try:
+        descriptor = json.loads(content)
+    except ValueError:
+        return content
+
+    def strip(node):
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k not in ("hash", "bytes")}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    return json.dumps(strip(descriptor), sort_keys=True).encode("utf-8")
+
+
 def data_step(project: Project, package: Path, progress: Progress) -> Step:
     """Validate the data package (checksums, schemas, provenance) whenever any of its files changed."""
     import json
@@ -183,6 +202,14 @@ def build_graph(project: Project, formats: tuple[str, ...], engine, strict: bool
     runner = None
     if pre_render:
         declared, runner = project_steps(project, fingerprints, state, progress, jobs, after=[s.name for s in steps])
+        if package is not None:
+            # Steps that read the package for citations need not rerun when only another
+            # file's checksum in it changed; the data step still sees every byte.
+            whole = project.relative(package)
+            view = f"{whole}#without-checksums"
+            fingerprints.add_view(view, whole, without_checksums)
+            for step in declared:
+                step.inputs = [view if i == whole else i for i in step.inputs]
         steps += declared
     key = "|".join([engine.name, ",".join(formats), f"strict={strict}", versions(["pypandoc_binary", "typst"]),
                     f"reportkit={__version__}", f"epoch={source_date_epoch(project.root)}"])

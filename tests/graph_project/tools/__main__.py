@@ -9,7 +9,7 @@ import time
 import traceback
 
 STEPS = [
-    {"name": "alpha", "module": "tools.alpha", "inputs": ["data/a.csv"], "outputs": ["gen/alpha.txt"], "after": []},
+    {"name": "alpha", "module": "tools.alpha", "inputs": ["data/a.csv", "data/datapackage.json"], "outputs": ["gen/alpha.txt"], "after": []},
     {"name": "beta", "module": "tools.beta", "inputs": ["data/b.csv"], "outputs": ["gen/beta.txt"], "after": []},
     {"name": "variables", "module": "tools.variables", "inputs": ["gen/alpha.txt", "gen/beta.txt"],
      "outputs": ["_variables.yml"], "after": ["alpha", "beta"]},
