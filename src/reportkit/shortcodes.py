@@ -156,8 +156,9 @@ class Expander:
         return (base / target).resolve()
 
     def _expand_lines(self, text, path, offset, base, chain, out_lines, locations):
+        shown = self._show(path)
         for index, line in enumerate(text.split("\n") if text else []):
-            here = Location(self._show(path), offset + index + 1, chain)
+            here = Location(shown, offset + index + 1, chain)
             include = INCLUDE_LINE.match(line)
             if include:
                 self._include(include.group(1), here, path, base, chain, out_lines, locations)

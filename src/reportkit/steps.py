@@ -122,8 +122,20 @@ def _listing(project: Project, options: dict, fingerprints: Fingerprints, state:
         missing = {"name", "inputs", "outputs"} - set(entry)
         if missing:
             raise StepError(f"step listing entry {entry.get('name', '?')} lacks {', '.join(sorted(missing))}")
+        # the step's code, found once per change of the sources (the cache key covers them)
+        entry["code"] = python_closure(project.root, entry["module"]) if entry.get("module") else []
     state.cache["steps"] = {"key": key, "steps": steps}
     return steps
+
+
+def _runner_sources(project: Project, options: dict, state: BuildState) -> list[str]:
+    """Source files of the module the run/worker command starts (cached with the listing)."""
+    cached = state.cache.get("steps") or {}
+    if "runner" not in cached:
+        run = _command(options.get("worker") or options["run"])
+        module = run[run.index("-m") + 1] if "-m" in run else None
+        cached["runner"] = python_closure(project.root, module) if module else []
+    return cached["runner"]
 
 
 def versions(names: list[str]) -> str:
@@ -149,13 +161,11 @@ def project_steps(project: Project, fingerprints: Fingerprints, state: BuildStat
     else:
         runner = ProcessRunner(project, _command(options["run"]), progress, jobs)
     listing = _listing(project, options, fingerprints, state, runner)
-    run = _command(options.get("worker") or options["run"])
-    module = run[run.index("-m") + 1] if "-m" in run else None
-    runner_sources = python_closure(project.root, module) if module else []
+    runner_sources = _runner_sources(project, options, state)
     key = f"{options.get('worker') or options['run']}|{versions(options.get('versions') or [])}"
     steps = []
     for entry in listing:
-        code = python_closure(project.root, entry["module"]) if entry.get("module") else []
+        code = entry.get("code", [])
         steps.append(Step(
             name=entry["name"], inputs=list(dict.fromkeys([*entry["inputs"], *code, *runner_sources])),
             outputs=list(entry["outputs"]), submit=runner.submit, key=key,
