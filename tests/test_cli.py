@@ -10,7 +10,7 @@ from reportkit import __version__
 from reportkit.cli import main
 
 
-@pytest.mark.parametrize("command", [[], ["render"], ["check"], ["clean"], ["status"], ["verify"], ["preview"]])
+@pytest.mark.parametrize("command", [[], ["render"], ["check"], ["clean"], ["status"], ["verify"], ["preview"], ["build"]])
 def test_every_command_has_help_with_an_example(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0

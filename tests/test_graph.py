@@ -200,3 +200,13 @@ def test_package_checksums_do_not_rerun_readers_of_other_files(project):
     reasons = explain(project)
     assert reasons["alpha"] == "data/datapackage.json#without-checksums changed"
     assert "beta" not in ran(reasons)
+
+
+def test_build_runs_the_steps_without_rendering(project):
+    edit(project / "data" / "a.csv", "3", "8")
+    html = (project / "_output" / "paper.html").read_bytes()
+    result = run_report("build", "--explain", project=project)
+    assert result.exit_code == 0 and "built: data, alpha, variables" in result.output
+    assert (project / "gen" / "alpha.txt").read_text() == "11"
+    assert (project / "_output" / "paper.html").read_bytes() == html
+    assert run_report("build", project=project).output.strip().endswith("everything up to date")

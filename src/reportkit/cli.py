@@ -41,6 +41,7 @@ def main() -> None:
       report render              # both formats, strict checks
       report render --to html    # only the reviewers' HTML page
       report check               # validate data and sources without rendering
+      report build               # run the analysis (only what is stale) without rendering
       report clean               # remove generated outputs
       report preview             # serve the HTML, re-render on save
       report status              # what a render would run, and why
@@ -151,6 +152,37 @@ def _parity_problems(project: Project) -> list:
             raise ReportError(f"{project.relative(missing[0])} does not exist: run `report render` first")
         problems += parity.compare(html, pdf)
     return problems
+
+
+@main.command()
+@click.option("--explain", is_flag=True, help="Say for every step why it runs or that it is up to date.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Processes for independent project steps.")
+@project_option
+def build(explain: bool, jobs: int, project_dir: Path) -> None:
+    """Bring the data check and the project's analysis steps up to date, without rendering.
+
+    Writes the figures, tables and _variables.yml the chapters embed; only stale steps run.
+
+    \b
+    Example:
+      report build --explain
+    """
+    from .engines import BuiltinEngine
+    from .render import build_graph
+
+    progress = Progress()
+    try:
+        project = Project.load(project_dir)
+        graph = build_graph(project, FORMATS, BuiltinEngine(), True, progress, jobs=jobs, documents=False)
+        try:
+            outcomes = graph.run(progress, explain)
+        finally:
+            graph.close()
+        ran = [o.step for o in outcomes if o.ran]
+        progress.result(f"built: {', '.join(ran)}" if ran else "everything up to date")
+    except ReportError as error:
+        _fail(error)
 
 
 @main.command()

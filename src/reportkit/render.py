@@ -191,7 +191,7 @@ def data_step(project: Project, package: Path, progress: Progress) -> Step:
 
 
 def build_graph(project: Project, formats: tuple[str, ...], engine, strict: bool, progress: Progress,
-                pre_render: bool = True, jobs: int = 2) -> BuildGraph:
+                pre_render: bool = True, jobs: int = 2, documents: bool = True) -> BuildGraph:
     """The graph for one ``report render`` call (also used by ``report status``)."""
     state = BuildState(project.root)
     fingerprints = Fingerprints(project.root, state.files)
@@ -214,7 +214,7 @@ def build_graph(project: Project, formats: tuple[str, ...], engine, strict: bool
     key = "|".join([engine.name, ",".join(formats), f"strict={strict}", versions(["pypandoc_binary", "typst"]),
                     f"reportkit={__version__}", f"epoch={source_date_epoch(project.root)}"])
     root = project.root
-    for main in project.main_inputs:
+    for main in project.main_inputs if documents else []:
         stem = project.stem(main)
 
         def action(main=main):
