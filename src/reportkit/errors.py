@@ -55,16 +55,22 @@ class ConfigError(ReportError):
     exit_code = 2
 
 
-class StrictnessError(ReportError):
-    """One or more strictness rules failed; carries every problem found."""
+class ProblemsError(ReportError):
+    """Several problems found together; every one is listed in the message."""
 
-    exit_code = 3
+    kind = "problem"
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         lines = "\n".join(f"  {p}" for p in problems)
-        Exception.__init__(self, f"{len(problems)} problem(s):\n{lines}")
+        Exception.__init__(self, f"{len(problems)} {self.kind}(s):\n{lines}")
         self.problem = problems[0]
+
+
+class StrictnessError(ProblemsError):
+    """One or more strictness rules failed; carries every problem found."""
+
+    exit_code = 3
 
 
 class EngineError(ReportError):
@@ -73,13 +79,8 @@ class EngineError(ReportError):
     exit_code = 4
 
 
-class DataError(ReportError):
+class DataError(ProblemsError):
     """The data package failed validation (checksums, schemas, provenance); carries every problem."""
 
     exit_code = 5
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        lines = "\n".join(f"  {p}" for p in problems)
-        Exception.__init__(self, f"{len(problems)} data problem(s):\n{lines}")
-        self.problem = problems[0]
+    kind = "data problem"
