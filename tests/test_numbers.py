@@ -24,6 +24,8 @@ def tokens(line: str) -> list[str]:
     ("There were 17 documented activities.", ["17"]),
     ("net +525 and −21,623 persons", ["+525", "−21,623"]),
     ("about 5 million Kazakhs abroad", ["5"]),
+    ("a range of 7–8 million", ["7", "8"]),
+    ("the 2025/260 split", ["260"]),
     ("narrow no-break 1\u202f159\u202f100 persons", ["1\u202f159\u202f100"]),
     ("![Net migration of 95 countries](fig.svg){#fig-a width=95%}", ["95"]),
 ])
@@ -32,7 +34,7 @@ def test_flagged(line, expected):
 
 
 @pytest.mark.parametrize("line", [
-    "Between 1991 and 2023 and over 2023–2027, and in the 1990s.",
+    "Between 1991 and 2023 and over 2023–2027, and in the 1990s, the 2025/26 vintage and 2023–27.",
     "Decree No. 961 of 30 November 2022; Law No. 477-IV of 22 July 2011; order № 15.",
     "On 1 Jan 2015, on April 20, on 2022-11-30 and on 29th of November.",
     "See Section 4.2, Table 12, Figure 11, Appendix 13, Article 29 and pp. 180–217.",

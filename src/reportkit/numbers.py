@@ -14,7 +14,7 @@ Inside a line, removed before scanning: substituted variables (``[v]{.quarto-var
 inline code, inline math, URLs and link targets, attribute blocks ``{...}``, citations and
 cross-references (``[@key, p. 3]``, ``@fig-x``), footnote marks.
 
-Exempt tokens: years (1700–2100, also ``1990s``), dates (``30 November 2022``, ISO dates),
+Exempt tokens: years (1700–2100, also ``1990s`` and ``2025/26``), dates (``30 November 2022``, ISO dates),
 numbers after a reference word (section, table, figure, chapter, appendix, article, No., №,
 decree, law, p., vol., ...), legal numbers such as ``477-IV``, ordinals (``2nd``, ``20th``),
 identifiers (``M04``, ``COVID-19``) and whole numbers up to ten. Everything else — numbers with
@@ -102,10 +102,12 @@ def _exempt(match: re.Match, text: str) -> bool:
         return True  # legal number 477-IV, ordinal 20th
     if _REFERENCE_BEFORE.search(before):
         return True  # Section 3, Decree No. 961, p. 12
+    if re.search(r"\b(?:17|18|19|20)\d{2}[/–-]$", before) and len(whole) == 2 and not dec and not pct:
+        return True  # second year of a short range: 2025/26, 2023–27
     plain = whole.isdigit() and not dec and not pct
     if plain and len(whole) == 4 and YEARS[0] <= int(whole) <= YEARS[1] and not match.group("sign"):
         return True  # a year (also 1990s)
-    if plain and int(whole) <= SMALL and not re.match(r"\s*(?:million|billion|thousand)\b", after, re.I):
+    if plain and int(whole) <= SMALL and not re.match(r"\s*(?:[–-]\s*\d+(?:\.\d+)?\s*)?(?:million|billion|thousand)\b", after, re.I):
         return True
     return False
 
