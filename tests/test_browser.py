@@ -96,6 +96,8 @@ def assert_reviewable(page, errors, outside):
     for marker in ("?@", "?var:", "??"):
         assert marker not in text, f"marker {marker} in page text"
     assert errors == [], f"console errors: {errors}"
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"page scrolls sideways by {overflow}px"
     assert outside == [], f"requests leaving the machine: {outside}"
 
 
