@@ -72,9 +72,10 @@ class Outcome:
 
 class BuildGraph:
     def __init__(self, steps: list[Step], fingerprints: Fingerprints, state: BuildState,
-                 closers: list[Callable[[], None]] | None = None):
+                 closers: list[tuple[Callable[[], None], set[str]]] | None = None):
         self.steps = {s.name: s for s in steps}
-        self.closers = closers or []
+        # (close, names): release a runner's resources once all the named steps have finished
+        self.closers = list(closers or [])
         self.fingerprints = fingerprints
         self.state = state
         self.producer = {}
@@ -180,6 +181,7 @@ class BuildGraph:
                         running[step.submit(step)] = (step, inputs)
                     else:
                         finished.add(name)
+                        self._release(finished)
                 if not running:
                     if pending:
                         raise GraphError(f"steps cannot start: {', '.join(pending)}")
@@ -191,15 +193,23 @@ class BuildGraph:
                     self._record(step, inputs)
                     self.state.save()
                     finished.add(step.name)
+                self._release(finished)
         finally:
             for future in running:
                 future.cancel()
         return [outcomes[n] for n in self.order]
 
+    def _release(self, finished: set[str]) -> None:
+        """Close runners none of whose steps is left (frees worker memory before the render)."""
+        for entry in [e for e in self.closers if e[1] <= finished]:
+            self.closers.remove(entry)
+            entry[0]()
+
     def close(self) -> None:
-        """Release what the steps' runners hold (worker processes)."""
-        for close in self.closers:
+        """Release what the steps' runners still hold (worker processes)."""
+        for close, _ in self.closers:
             close()
+        self.closers = []
 
     def _record(self, step: Step, inputs: dict) -> None:
         outputs = self.fingerprints.digests(step.outputs)

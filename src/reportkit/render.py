@@ -199,7 +199,7 @@ def build_graph(project: Project, formats: tuple[str, ...], engine, strict: bool
     package = data_package(project)
     if package is not None:
         steps.append(data_step(project, package, progress))
-    runner = None
+    runner, declared = None, []
     if pre_render:
         declared, runner = project_steps(project, fingerprints, state, progress, jobs, after=[s.name for s in steps])
         if package is not None:
@@ -227,4 +227,5 @@ def build_graph(project: Project, formats: tuple[str, ...], engine, strict: bool
             after=[s.name for s in steps],
             late_inputs=lambda main=main: document_inputs(Project.load(root), main),
         ))
-    return BuildGraph(steps, fingerprints, state, closers=[runner.close] if runner else [])
+    closers = [(runner.close, {s.name for s in declared})] if runner else []
+    return BuildGraph(steps, fingerprints, state, closers=closers)
