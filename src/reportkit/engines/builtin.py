@@ -26,7 +26,6 @@ from .base import CITEPROC_MISSING, RenderRequest, RenderResult, locate, problem
 PROBLEM_LINE = re.compile(r"^REPORTKIT-PROBLEM\t([^\t]+)\t([^\t]*)\t(.*)$", re.M)
 MARKDOWN = "markdown-implicit_header_references"
 # Metadata that is configuration for Quarto or for us, not document content.
-_ABSENT = object()
 NOT_METADATA = ("format", "project", "template-partials", "embed-resources", "css", "keep-typ")
 
 
@@ -59,38 +58,26 @@ class BuiltinEngine:
     name = "builtin"
 
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
-        """Stage 1 (shared): markdown -> numbered, cited pandoc AST (JSON). Stage 2 (per
-        format, HTML in a parallel process): AST -> HTML, and AST -> Typst -> PDF."""
+        """Markdown -> HTML in a background pandoc process, while this process runs
+        markdown -> Typst (pandoc) -> PDF (Typst): the two formats use both cores."""
         result = RenderResult()
         work = request.staging / ".work"
         work.mkdir(parents=True, exist_ok=True)
         stem = request.project.stem(request.main)
-        metas = {fmt: self.metadata(request, fmt) for fmt in request.formats}
-        shared = {k: v for k, v in metas[request.formats[0]].items() if all(m.get(k, _ABSENT) == v for m in metas.values())}
         body = work / "body.md"
         body.write_text(request.expanded.body, encoding="utf-8")
-        ast = work / "doc.json"
-        with progress.step("pandoc: read, number, cite"):
-            args = [str(body), "--from", MARKDOWN, "--metadata-file", str(self._write_meta(work / "meta.yml", shared)),
-                    "--lua-filter", str(package_file("filters", "crossref.lua"))]
-            if shared.get("bibliography"):
-                args.append("--citeproc")
-            log = self._run_pandoc(request, args + ["--to", "json", "--output", str(ast)], "json")
-        result.problems += self.problems(request, log)
-
+        logs = []
         html_job = None
         if "html" in request.formats:
-            extra = {k: v for k, v in metas["html"].items() if k not in shared}
             target = request.staging / f"{stem}.html"
-            html_job = self._start_pandoc(request, self._stage_two_args(request, ast, work, "html", metas["html"], extra, target))
+            html_job = self._start_pandoc(request, self._args(request, body, work, "html", target))
             result.outputs["html"] = target
         try:
             if "pdf" in request.formats:
-                extra = {k: v for k, v in metas["pdf"].items() if k not in shared}
                 typ = work / f"{stem}.typ"
                 with progress.step(f"pandoc -> {stem}.typ"):
-                    self._run_pandoc(request, self._stage_two_args(request, ast, work, "pdf", metas["pdf"], extra, typ), "typst")
-                    self._unlink_missing_citations(typ, log)
+                    logs.append(self._run_pandoc(request, self._args(request, body, work, "pdf", typ), "typst"))
+                    self._unlink_missing_citations(typ, logs[-1])
                 target = request.staging / f"{stem}.pdf"
                 with progress.step(f"typst -> {stem}.pdf"):
                     self.typst(request, typ, target)
@@ -99,7 +86,9 @@ class BuiltinEngine:
         finally:
             if html_job is not None:
                 with progress.step(f"pandoc -> {stem}.html"):
-                    self._finish_pandoc(request, html_job, "html")
+                    logs.append(self._finish_pandoc(request, html_job, "html"))
+        for log in logs:
+            result.problems += self.problems(request, log)
         return result
 
     # -- metadata ------------------------------------------------------------------
@@ -150,12 +139,14 @@ class BuiltinEngine:
         path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
         return path
 
-    def _stage_two_args(self, request: RenderRequest, ast: Path, work: Path, fmt: str, meta: dict,
-                        extra: dict, target: Path) -> list[str]:
-        """Arguments that turn the shared AST into one format."""
-        args = [str(ast), "--from", "json", "--metadata-file", str(self._write_meta(work / f"meta-{fmt}.yml", extra))]
+    def _args(self, request: RenderRequest, body: Path, work: Path, fmt: str, target: Path) -> list[str]:
+        """pandoc's arguments for one format: metadata, filters (before citeproc), writer options."""
+        meta = self.metadata(request, fmt)
+        args = [str(body), "--from", MARKDOWN, "--metadata-file", str(self._write_meta(work / f"meta-{fmt}.yml", meta))]
         for name in ("crossref.lua", "callouts.lua", "vars.lua"):
             args += ["--lua-filter", str(package_file("filters", name))]
+        if meta.get("bibliography"):
+            args.append("--citeproc")
         args += ["--resource-path", os.pathsep.join([str(request.main.parent), str(request.project.root)]),
                  "--output", str(target)]
         if fmt == "html":
@@ -170,8 +161,7 @@ class BuiltinEngine:
             if meta.get("toc"):
                 args += ["--toc", f"--toc-depth={meta.get('toc-depth', 3)}"]
         else:
-            # citations were formatted by citeproc in stage 1: write their text, not Typst @cites
-            args += ["--to", "typst-citations", "--standalone", "--template", str(self._typst_template(request, meta))]
+            args += ["--to", "typst", "--standalone", "--template", str(self._typst_template(request, meta))]
         return args
 
     def _start_pandoc(self, request: RenderRequest, args: list[str]) -> subprocess.Popen:

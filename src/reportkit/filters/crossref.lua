@@ -293,9 +293,6 @@ function Pandoc(doc)
   crossref_meta = meta.crossref
   if meta["reportkit-doc-dir"] then doc_dir = pandoc.utils.stringify(meta["reportkit-doc-dir"]) end
   doc.blocks:walk(numbering_pass)
-  doc.blocks = doc.blocks:walk(cite_pass)
-  -- To JSON (the built-in engine's shared first stage, before citeproc), references are
-  -- resolved; floats and the format's own markup wait for the second stage.
-  if FORMAT ~= "json" then doc.blocks = doc.blocks:walk(link_pass):walk(float_pass) end
+  doc.blocks = doc.blocks:walk(cite_pass):walk(link_pass):walk(float_pass)
   return doc
 end
