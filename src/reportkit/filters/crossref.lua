@@ -242,28 +242,16 @@ local function reference(citation)
   if id:match("^%u") then prefix = capitalise(prefix) end
   local out = pandoc.Inlines({})
   if #citation.prefix > 0 then out:extend(citation.prefix) out:insert(pandoc.Space()) end
-  -- Quarto's HTML markup; link_pass turns it into #ref() for Typst. The data-* attributes
-  -- carry what the Typst form needs and are dropped from HTML.
-  local text = suppress and n or (prefix .. NBSP .. n)
-  out:insert(pandoc.Link({ pandoc.Str(text) }, "#" .. key, "", pandoc.Attr("", { "quarto-xref" },
-    { { "data-supplement", suppress and "" or prefix } })))
+  if is_typst() then
+    local supplement = suppress and "none" or ("[" .. prefix .. "]")
+    out:insert(pandoc.RawInline("typst", string.format("#ref(<%s>, supplement: %s)", key, supplement)))
+  else
+    local text = suppress and n or (prefix .. NBSP .. n)
+    out:insert(pandoc.Link({ pandoc.Str(text) }, "#" .. key, "", pandoc.Attr("", { "quarto-xref" })))
+  end
   if #citation.suffix > 0 then out:extend(citation.suffix) end
   return out
 end
-
-local link_pass = {
-  Link = function(link)
-    if not link.classes:includes("quarto-xref") then return nil end
-    local supplement = link.attributes["data-supplement"]
-    if is_typst() then
-      local key = link.target:sub(2)
-      local sup = (supplement == nil or supplement == "") and "none" or ("[" .. supplement .. "]")
-      return pandoc.RawInline("typst", string.format("#ref(<%s>, supplement: %s)", key, sup))
-    end
-    link.attributes["data-supplement"] = nil
-    return link
-  end,
-}
 
 local cite_pass = {
   Cite = function(cite)
@@ -293,6 +281,10 @@ function Pandoc(doc)
   crossref_meta = meta.crossref
   if meta["reportkit-doc-dir"] then doc_dir = pandoc.utils.stringify(meta["reportkit-doc-dir"]) end
   doc.blocks:walk(numbering_pass)
-  doc.blocks = doc.blocks:walk(cite_pass):walk(link_pass):walk(float_pass)
+  -- one walk: pandoc visits inlines before the blocks holding them, so references in a
+  -- caption are resolved before the float around it is built
+  local transform = { Cite = cite_pass.Cite }
+  for key, handler in pairs(float_pass) do transform[key] = handler end
+  doc.blocks = doc.blocks:walk(transform)
   return doc
 end
