@@ -15,6 +15,15 @@ from .progress import Progress
 from .project import FORMATS, Project
 
 FORMAT_CHOICES = ("all", *FORMATS)
+
+
+def engine_option(default: str = "auto"):
+    return click.option("--engine", type=click.Choice(ENGINE_CHOICES), default=default, show_default=True,
+                        help="auto: Quarto when a quarto executable is found, else the built-in engine.")
+
+
+def to_option(default: str, help: str):
+    return click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default=default, show_default=True, help=help)
 project_option = click.option(
     "--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
     show_default=True, help="Project folder (or any folder inside it); the one holding _quarto.yml is used.",
@@ -186,9 +195,8 @@ def build(explain: bool, jobs: int, project_dir: Path) -> None:
 
 
 @main.command()
-@click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default="all", show_default=True,
-              help="The formats a render would produce.")
-@click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="auto", show_default=True)
+@to_option("all", "The formats a render would produce.")
+@engine_option()
 @project_option
 def status(to: str, engine: str, project_dir: Path) -> None:
     """Say what `report render` would run now, and why, without running anything.
@@ -213,8 +221,8 @@ def status(to: str, engine: str, project_dir: Path) -> None:
 
 
 @main.command()
-@click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default="all", show_default=True)
-@click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="builtin", show_default=True)
+@to_option("all", "The formats to render and compare.")
+@engine_option("builtin")
 @click.option("--keep", is_flag=True, help="Keep the clean copy (its folder is printed) for inspection.")
 @project_option
 def verify(to: str, engine: str, keep: bool, project_dir: Path) -> None:
@@ -253,9 +261,8 @@ def verify(to: str, engine: str, keep: bool, project_dir: Path) -> None:
 
 
 @main.command()
-@click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default="html", show_default=True,
-              help="Formats to re-render on each change (html is fastest; all keeps the PDF current too).")
-@click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="auto", show_default=True)
+@to_option("html", "Formats to re-render on each change (html is fastest; all keeps the PDF current too).")
+@engine_option()
 @click.option("--port", type=click.IntRange(0, 65535), default=4848, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--allow-warnings", is_flag=True, help="Show pages with unresolved references as warnings.")
