@@ -86,7 +86,8 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: boo
     \b
     Exit codes: 0 success, 2 configuration error, 3 strictness problems,
     4 engine (pandoc/Typst/Quarto) failure, 5 data validation failure,
-    6 a pre-render command (the analysis) failed.
+    6 an analysis step (or pre-render command) failed, 7 report verify
+    found a difference.
 
     \b
     Examples:
