@@ -52,3 +52,13 @@ def test_to_html_writes_only_html(fixture_project):
     assert result.exit_code == 0
     assert "wrote _output/paper.html" in result.output
     assert not (fixture_project / "_output" / "paper.pdf").exists()
+
+
+def test_root_relative_paths_in_settings(fixture_project):
+    """`/x` in a setting means the project root, wherever the file naming it lives."""
+    paper = fixture_project / "paper.qmd"
+    paper.write_text(paper.read_text(encoding="utf-8").replace(
+        'subtitle: "Built by reportkit"', 'subtitle: "Built by reportkit"\nbibliography: /references.bib'), encoding="utf-8")
+    result = run_report("render", "--engine", "builtin", "--to", "html", project=fixture_project)
+    assert result.exit_code == 0, result.output
+    assert "Knuth, Donald E. 1984." in (fixture_project / "_output" / "paper.html").read_text(encoding="utf-8")

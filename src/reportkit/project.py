@@ -42,6 +42,13 @@ def load_yaml(path: Path, text: str | None = None, first_line: int = 1) -> Any:
         raise ConfigError(f"malformed YAML: {reason}", Location(path, line), "config.yaml") from exc
 
 
+def resolve_path(value: str, base: Path, root: Path) -> Path:
+    """A path named in a source or setting: ``/x`` is relative to the project root, anything
+    else to ``base`` (the folder of the file that names it), as Quarto reads them."""
+    value = str(value)
+    return ((root / value.lstrip("/")) if value.startswith("/") else (base / value)).resolve()
+
+
 def find_root(start: Path) -> Path:
     """Walk up from ``start`` to the folder holding ``_quarto.yml``."""
     start = start.resolve()
@@ -133,10 +140,6 @@ class Project:
         """Project-level document metadata: every top-level key except project/format."""
         return {k: v for k, v in self.config.items() if k not in ("project", "format")}
 
-    def resolve(self, value: str | list[str]) -> list[Path]:
-        """Project-relative path(s) in a setting, as absolute paths."""
-        values = [value] if isinstance(value, str) else list(value or [])
-        return [(self.root / v.lstrip("/")).resolve() for v in values]
 
     def stem(self, main_input: Path) -> str:
         """Stable output name: the main document's file name without extension."""

@@ -16,7 +16,7 @@ from . import __version__
 from .engines.builtin import engine_files
 from .fingerprint import Fingerprints
 from .graph import BuildGraph, Step, local
-from .project import CONFIG_NAME, FORMATS, PATH_KEYS, VARIABLES_NAME, Project, load_yaml
+from .project import CONFIG_NAME, FORMATS, PATH_KEYS, VARIABLES_NAME, Project, load_yaml, resolve_path
 from .reproducible import source_date_epoch
 from .state import BuildState
 from .steps import project_steps, versions
@@ -40,11 +40,8 @@ def _locate_marker(problem: Problem, expanded: Expanded) -> Problem:
         return problem
     kind, key = match.groups()
     needle = "@" + key if kind == "@" else f"{kind.rstrip(':')} {key}"
-    body = expanded.body.splitlines()
-    for number, line in enumerate(body, start=1):
-        if needle in line:
-            return Problem(problem.rule, problem.message, expanded.source_map.at(number))
-    return problem
+    location = expanded.locate(needle)
+    return Problem(problem.rule, problem.message, location) if location else problem
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -102,7 +99,7 @@ def document_inputs(project: Project, main: Path) -> list[str]:
         for key in PATH_KEYS:
             values = options.get(key) or []
             for value in [values] if isinstance(values, str) else values:
-                names.append(project.relative(base / str(value).lstrip("/")))
+                names.append(project.relative(resolve_path(value, base, project.root)))
     for target in IMAGE.findall(expanded.body):
         if not re.match(r"^[a-z]+:", target):
             names.append(project.relative(main.parent / target))

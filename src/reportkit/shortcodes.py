@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import Location, Problem
 from .metadata import deep_merge
-from .project import load_yaml
+from .project import load_yaml, resolve_path
 
 SHORTCODE = re.compile(r"(\{?)\{\{<\s*([A-Za-z][\w-]*)((?:\s+[^>]*?)?)\s*>\}\}(\}?)")
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -62,6 +62,14 @@ class Expanded:
     problems: list[Problem]
     files: list[Path]
     project_metadata: dict = field(default_factory=dict)
+
+    def locate(self, needle: str) -> Location | None:
+        """Source location of the first expanded line containing ``needle`` as a whole token."""
+        pattern = re.compile(re.escape(needle) + r"(?![\w-])")
+        for number, line in enumerate(self.body.splitlines(), start=1):
+            if pattern.search(line):
+                return self.source_map.at(number)
+        return None
 
 
 def split_front_matter(text: str) -> tuple[str, str, int]:
@@ -150,10 +158,6 @@ class Expander:
             self.problems.append(Problem("include.encoding", f"{path} is not valid UTF-8 (byte {exc.start})", where))
         return None
 
-    def _resolve_include(self, target: str, base: Path) -> Path:
-        if target.startswith("/"):
-            return (self.root / target.lstrip("/")).resolve()
-        return (base / target).resolve()
 
     def _expand_lines(self, text, path, offset, base, chain, out_lines, locations):
         shown = self._show(path)
@@ -169,7 +173,7 @@ class Expander:
             locations.append(here)
 
     def _include(self, target, here, path, base, chain, out_lines, locations):
-        child = self._resolve_include(target, base)
+        child = resolve_path(target, base, self.root)
         active = [Path(loc.file) for loc in chain] + [Path(self._show(path))]
         if Path(self._show(child)) in active:
             cycle = " -> ".join(str(p) for p in [*active, Path(self._show(child))])

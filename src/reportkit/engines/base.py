@@ -46,11 +46,7 @@ class Engine(Protocol):
 
 def locate(request: RenderRequest, needle: str):
     """First source location whose expanded line contains ``needle`` (or None)."""
-    pattern = re.compile(re.escape(needle) + r"(?![\w-])")
-    for number, line in enumerate(request.expanded.body.splitlines(), start=1):
-        if pattern.search(line):
-            return request.expanded.source_map.at(number)
-    return None
+    return request.expanded.locate(needle)
 
 
 def problems_from_log(request: RenderRequest, log: str) -> list[Problem]:

@@ -19,7 +19,7 @@ import yaml
 from ..errors import ConfigError, EngineError, Location, Problem
 from ..metadata import deep_merge, normalize_authors
 from ..progress import Progress
-from ..project import PATH_KEYS, load_yaml
+from ..project import PATH_KEYS, load_yaml, resolve_path
 from ..reproducible import source_date_epoch
 from .base import CITEPROC_MISSING, RenderRequest, RenderResult, locate, problems_from_log
 
@@ -101,9 +101,9 @@ class BuiltinEngine:
             raise ConfigError("front matter must be a YAML mapping", where, "config.shape")
         quarto_format = {"pdf": "typst", "html": "html"}[fmt]
         front_format = (front.get("format") or {}) if isinstance(front.get("format"), dict) else {}
-        project_meta = self._resolve_paths(request.expanded.project_metadata, project.root)
-        format_meta = self._resolve_paths(project.format_options(fmt), project.root)
-        doc_meta = self._resolve_paths(front, request.main.parent)
+        project_meta = self._resolve_paths(request.expanded.project_metadata, project.root, project.root)
+        format_meta = self._resolve_paths(project.format_options(fmt), project.root, project.root)
+        doc_meta = self._resolve_paths(front, request.main.parent, project.root)
         doc_format = front_format.get(quarto_format) if isinstance(front_format.get(quarto_format), dict) else {}
         meta = deep_merge(deep_merge(deep_merge(project_meta, format_meta), doc_meta), doc_format or {})
         meta = normalize_authors(meta, where)
@@ -116,12 +116,12 @@ class BuiltinEngine:
         return {k: v for k, v in meta.items() if k not in NOT_METADATA or k in ("css", "template-partials")}
 
     @staticmethod
-    def _resolve_paths(meta: dict, base: Path) -> dict:
+    def _resolve_paths(meta: dict, base: Path, root: Path) -> dict:
         meta = dict(meta)
         for key in PATH_KEYS:
             if key in meta and meta[key]:
                 values = meta[key] if isinstance(meta[key], list) else [meta[key]]
-                resolved = [str((base / str(v).lstrip("/")).resolve()) if not str(v).startswith("/") else str(v) for v in values]
+                resolved = [str(resolve_path(v, base, root)) for v in values]
                 meta[key] = resolved if isinstance(meta[key], list) else resolved[0]
         return meta
 
