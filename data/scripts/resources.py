@@ -18,6 +18,14 @@ CC_BY_3_IGO = {"name": "CC-BY-3.0-IGO", "path": "https://creativecommons.org/lic
 FACTS = {"name": "other-at", "title": "Facts (numbers) only, recorded with attribution to each page; page texts "
                                       "keep their own terms (Wikipedia and its mirrors: CC BY-SA)"}
 
+# The two transcriptions both kandas resources are built from.
+KANDAS_SOURCES = [
+    {"title": "Kandas arrivals transcribed from public pages (census-ethnic/kandas_arrivals.csv)",
+     "path": "original/census-ethnic/SOURCE.md"},
+    {"title": "Kandas repatriation (page-extracts/kandas_repatriation.csv)",
+     "path": "original/page-extracts/SOURCE.md"},
+]
+
 STATUS = ["use", "corroborates", "conflict", "rejected", "unclear", "other-definition", "no-value"]
 STATUS_DOC = ("use = the value to use for this key; corroborates = same value within rounding as another row "
               "(named in status_reason); conflict = disagrees with another row and no better source decides, show "
@@ -386,12 +394,7 @@ RESOURCES = [
         "table_or_page": "per row: `page_url` and `stated_source`",
         "retrieved": RETRIEVED_PAGES.format(src="census-ethnic and page-extracts"),
         "licenses": [FACTS],
-        "sources": [
-            {"title": "Kandas arrivals transcribed from public pages (census-ethnic/kandas_arrivals.csv)",
-             "path": "original/census-ethnic/SOURCE.md"},
-            {"title": "Kandas repatriation (page-extracts/kandas_repatriation.csv)",
-             "path": "original/page-extracts/SOURCE.md"},
-        ],
+        "sources": KANDAS_SOURCES,
         "caveats": "No continuous year-by-year series (1991-2019 in particular). Cut-off dates differ; page-extracts "
                    "rows use the cut-off day as period_end (e.g. 2022-11-01 = 'to 1 Nov'), census-ethnic rows the "
                    "last day counted. `year` is filled only when the period lies within one calendar year.",
@@ -425,12 +428,7 @@ RESOURCES = [
         "table_or_page": "per report: page_url in kandas_arrivals",
         "retrieved": RETRIEVED_PAGES.format(src="census-ethnic and page-extracts"),
         "licenses": [FACTS],
-        "sources": [
-            {"title": "Kandas arrivals transcribed from public pages (census-ethnic/kandas_arrivals.csv)",
-             "path": "original/census-ethnic/SOURCE.md"},
-            {"title": "Kandas repatriation (page-extracts/kandas_repatriation.csv)",
-             "path": "original/page-extracts/SOURCE.md"},
-        ],
+        "sources": KANDAS_SOURCES,
         "caveats": "Shares are printed with one decimal and need not sum to 100; origins not printed are absent "
                    "(not zero).",
         "originals": [{"path": "original/census-ethnic/kandas_arrivals.csv"},
