@@ -9,12 +9,13 @@ import re
 
 import yaml
 
-from .data import DATAPACKAGE, datapackage, path_of
-from .registry import GENERATED, ROOT, STEPS, step, values_fragment
+from .data import datapackage, path_of
+from .registry import DATAPACKAGE, GENERATED, ROOT, STEPS, step, values_fragment
 
 VARIABLES = "_variables.yml"
-PROVENANCE = "report/generated/provenance.json"
-APPENDICES = "report/generated/appendices"
+PROVENANCE = f"{GENERATED}/provenance.json"
+APPENDICES = f"{GENERATED}/appendices"
+APPENDIX_NAMES = ("data-sources", "data-gaps", "provenance")
 NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
 
@@ -184,7 +185,7 @@ def _value_steps() -> list[str]:
 def declare() -> None:
     """Register the variables step after every other step (called once all modules are imported)."""
     others = _value_steps()
-    outputs = [VARIABLES, PROVENANCE] + [f"{APPENDICES}/{n}.md" for n in ("data-sources", "data-gaps", "provenance")]
+    outputs = [VARIABLES, PROVENANCE] + [f"{APPENDICES}/{n}.md" for n in APPENDIX_NAMES]
     step("variables", inputs=[DATAPACKAGE, *(values_fragment(n) for n in others)], outputs=outputs,
          after=others, values=False)(run_variables)
 
@@ -199,7 +200,7 @@ def run_variables() -> None:
                                   encoding="utf-8")
     (ROOT / PROVENANCE).write_text(json.dumps({"variables": values, "gaps": gaps}, indent=1, ensure_ascii=False)
                                    + "\n", encoding="utf-8")
-    out = GENERATED / "appendices"
+    out = ROOT / APPENDICES
     out.mkdir(parents=True, exist_ok=True)
     package = datapackage() if path_of(DATAPACKAGE).exists() else {}
     (out / "data-sources.md").write_text(sources_markdown(package), encoding="utf-8")

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .registry import ROOT
+from .registry import DATAPACKAGE, ROOT
 
-DATAPACKAGE = "data/datapackage.json"
 REF = "_ref"
 # Columns that cite the page a single row was read from.
 ROW_CITATION_COLUMNS = ("page_url", "source_url", "gap_source_url", "url", "source")
@@ -51,12 +50,16 @@ def resource_for(path: str) -> dict | None:
     return None
 
 
-@lru_cache(maxsize=None)
-def _raw_rows(path: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+def _existing(path: str) -> Path:
     p = path_of(path)
     if not p.exists():
         raise DataError(f"{path} does not exist (it is built by the data/ work)")
-    with p.open(newline="", encoding="utf-8") as fh:
+    return p
+
+
+@lru_cache(maxsize=None)
+def _raw_rows(path: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    with _existing(path).open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     return tuple(rows[0]), tuple(tuple(r) for r in rows[1:])
 
@@ -66,10 +69,7 @@ def load(path: str, required: list[str] | None = None) -> pd.DataFrame:
 
     Empty cells become missing values (NaN), never zero. ``required`` columns must exist.
     """
-    p = path_of(path)
-    if not p.exists():
-        raise DataError(f"{path} does not exist (it is built by the data/ work)")
-    df = pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""])
+    df = pd.read_csv(_existing(path), dtype=str, keep_default_na=False, na_values=[""])
     missing = [c for c in (required or []) if c not in df.columns]
     if missing:
         raise DataError(f"{path} lacks column(s) {missing}; has {list(df.columns)}")
@@ -159,12 +159,3 @@ def describe_refs(refs: tuple[str, ...]) -> list[dict]:
         })
     return out
 
-
-def citation_line(paths: list[str]) -> str:
-    """Short 'Source:' text for a figure: resource titles (or paths) joined."""
-    parts = []
-    for path in paths:
-        srcs = resource_citation(path)
-        titles = "; ".join(s.get("title", "") for s in srcs if s.get("title"))
-        parts.append(titles or path)
-    return " · ".join(dict.fromkeys(parts))

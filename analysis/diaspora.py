@@ -23,10 +23,10 @@ CA = style.CENTRAL_ASIA
 TITULAR = {"UZB": "Uzbeks", "KGZ": "Kyrgyz", "TJK": "Tajiks", "TKM": "Turkmen"}
 NOT_GROUPS = {"Total", "Other"}
 OFFICIAL_KINDS = ("census", "official estimate")
-# Variable-name tags of the estimates of all Kazakhs abroad (by a word of the estimator's name).
-ESTIMATE_LABELS = {"Mugalzhar": "Otandastar Fund\n(via Mugalzhar)", "Toleuuly": "Otandastar Fund\n(Toleuuly)",
-                   "Tukumov": "Tukumov (2000)"}
-ESTIMATE_TAGS = {"Mugalzhar": "otandastar_mugalzhar", "Toleuuly": "otandastar_toleuuly", "Tukumov": "tukumov_2000"}
+# Estimates of all Kazakhs abroad, found by a word of the estimator's name: (variable-name tag, figure label).
+ESTIMATORS = {"Mugalzhar": ("otandastar_mugalzhar", "Otandastar Fund\n(via Mugalzhar)"),
+              "Toleuuly": ("otandastar_toleuuly", "Otandastar Fund\n(Toleuuly)"),
+              "Tukumov": ("tukumov_2000", "Tukumov (2000)")}
 
 
 def _ethnic(ethnic: pd.DataFrame) -> pd.DataFrame:
@@ -215,23 +215,10 @@ def share_range(part: tuple[float, float], whole: tuple[float, float]) -> tuple[
     return (part[0] / whole[1] * 100, part[1] / whole[0] * 100)
 
 
-# -- steps -----------------------------------------------------------------------------------
+# -- size and share: figures, table, values ---------------------------------------------------
 
-def _name(iso: str) -> str:
-    return style.COUNTRY_NAMES[iso]
-
-
-@step("diaspora-size", inputs=[ETHNIC, POPULATION],
-      outputs=[figure_path("diaspora-size"), figure_path("diaspora-share"), *table_paths("diaspora-counts")])
-def run_size() -> None:
-    ethnic = load(ETHNIC, required=["country_iso3", "year", "group", "measure", "persons", "share_pct", "status"])
-    population = load(POPULATION, required=["country_iso3", "year", "population"])
-    counts = kazakh_counts(ethnic)
-    shares = population_shares(counts, population)
-    printed = published_shares(ethnic)
-    res = Results("diaspora-size")
-
-    # figure: counts over years (log scale: 595 to 821,200 persons)
+def size_figure(counts: pd.DataFrame):
+    """Counts over census years per country, log scale; conflicting sources annotated."""
     fig, ax = style.figure(6.5, 3.8)
     for iso in CA:
         c = counts[counts["country_iso3"] == iso]
@@ -240,7 +227,7 @@ def run_size() -> None:
         single = c.groupby("year")["persons"].agg(["min", "max", "count"]).reset_index()
         ax.plot(single["year"], single["min"], color=style.COUNTRY_COLOURS[iso], lw=0.8, ls=":", zorder=1)
         ax.scatter(c["year"], c["persons"], color=style.COUNTRY_COLOURS[iso], marker=style.COUNTRY_MARKERS[iso],
-                   s=28, label=_name(iso), zorder=2)
+                   s=28, label=style.country_name(iso), zorder=2)
         for r in single[single["count"] > 1].itertuples():
             ax.annotate("two conflicting\nsources", (r.year, r.max), xytext=(6, 6), textcoords="offset points",
                         fontsize=7, color="#444444")
@@ -249,43 +236,42 @@ def run_size() -> None:
     ax.set_ylabel("Kazakhs (persons, log scale)")
     ax.set_xlabel("Census or reference year")
     ax.legend(loc="lower left", ncol=2)
-    write_figure(fig, "diaspora-size", [ETHNIC], kazakh_counts,
-                 source="censuses and official estimates as quoted on public pages (each row's page in data/); "
-                        "dotted lines only join published values")
+    return fig
 
-    # figure: share of the population
+
+def share_figure(shares: pd.DataFrame, printed: pd.DataFrame):
+    """Computed shares (filled markers) beside shares as published (open markers)."""
     fig, ax = style.figure(7.0, 3.6)
     for iso in CA:
         s = shares[(shares["country_iso3"] == iso) & shares["share_pct"].notna()]
         p = printed[printed["country_iso3"] == iso]
         colour, marker = style.COUNTRY_COLOURS[iso], style.COUNTRY_MARKERS[iso]
-        ax.scatter(s["year"], s["share_pct"], color=colour, marker=marker, s=28, label=f"{_name(iso)}: count ÷ population")
+        ax.scatter(s["year"], s["share_pct"], color=colour, marker=marker, s=28, label=f"{style.country_name(iso)}: count ÷ population")
         ax.scatter(p["year"], p["share_pct"], facecolors="none", edgecolors=colour, marker=marker, s=40,
-                   label=f"{_name(iso)}: share as published")
+                   label=f"{style.country_name(iso)}: share as published")
     ax.set_ylabel("Kazakhs (% of population)")
     ax.set_xlabel("Census or reference year")
     ax.legend(loc="upper left", ncol=1, fontsize=7, bbox_to_anchor=(1.01, 1.0))
     ax.set_ylim(bottom=0)
-    write_figure(fig, "diaspora-share", [ETHNIC, POPULATION], population_shares,
-                 source=f"counts as in the size figure ÷ {POPULATION_VINTAGE}; open markers: shares as printed")
+    return fig
 
-    # table of counts
-    t = shares.copy()
-    display = pd.DataFrame({
-        "Country": t["country_iso3"].map(_name), "Year": t["year"].astype(str),
+
+def counts_display(shares: pd.DataFrame) -> pd.DataFrame:
+    """The counts table as shown: one row per count, with the population and share of that year."""
+    t = shares
+    return pd.DataFrame({
+        "Country": t["country_iso3"].map(style.country_name), "Year": t["year"].astype(str),
         "Kazakhs (persons)": [fmt_count(v) for v in t["persons"]],
         "Kind": t["source_kind"] + t["qualifier"].map(lambda q: "" if q == "as printed" else f", {q}")
                 + t["status"].map(lambda s: ", conflicting sources" if s == "conflict" else ""),
         "Population (WB)": [fmt_count(v) if pd.notna(v) else "–" for v in t["population"]],
         "Share (%)": [fmt_pct(v) if pd.notna(v) else "–" for v in t["share_pct"]],
     })
-    write_table("diaspora-counts", display,
-                f"Kazakhs in the four host countries by census or reference year, persons, and as % of the "
-                f"{POPULATION_VINTAGE} population of that year (– where no population exists, before 1960)",
-                [ETHNIC, POPULATION], population_shares,
-                csv=t[["country_iso3", "year", "persons", "source_kind", "qualifier", "status", "population", "share_pct"]])
 
-    # quoted values
+
+def size_values(res: Results, counts: pd.DataFrame, shares: pd.DataFrame, printed: pd.DataFrame,
+                undated: pd.DataFrame) -> None:
+    """Quoted counts, shares (computed and as printed) and changes; undated values declared as gaps."""
     for iso in CA:
         key = f"diaspora.{iso.lower()}"
         c = counts[counts["country_iso3"] == iso]
@@ -318,40 +304,61 @@ def run_size() -> None:
     for y in kgz_years:
         res.add(f"diaspora.kgz.count_{y}", None, "count", kazakh_counts,
                 reason=f"only a share is published for {y}; no census count found")
-    undated = undated_kazakh_values(ethnic)
     for iso, g in undated.groupby("country_iso3"):
-        res.gap(topic=f"Kazakhs in {_name(iso)}", what=f"{len(g)} published value(s) without a year",
+        res.gap(topic=f"Kazakhs in {style.country_name(iso)}", what=f"{len(g)} published value(s) without a year",
                 reason="the pages give no reference year, so they cannot be placed in the series", data=ETHNIC,
                 function=undated_kazakh_values)
+
+
+@step("diaspora-size", inputs=[ETHNIC, POPULATION],
+      outputs=[figure_path("diaspora-size"), figure_path("diaspora-share"), *table_paths("diaspora-counts")])
+def run_size() -> None:
+    ethnic = load(ETHNIC, required=["country_iso3", "year", "group", "measure", "persons", "share_pct", "status"])
+    population = load(POPULATION, required=["country_iso3", "year", "population"])
+    counts = kazakh_counts(ethnic)
+    shares = population_shares(counts, population)
+    printed = published_shares(ethnic)
+
+    write_figure(size_figure(counts), "diaspora-size", [ETHNIC], kazakh_counts,
+                 source="censuses and official estimates as quoted on public pages (each row's page in data/); "
+                        "dotted lines only join published values")
+    write_figure(share_figure(shares, printed), "diaspora-share", [ETHNIC, POPULATION], population_shares,
+                 source=f"counts as in the size figure ÷ {POPULATION_VINTAGE}; open markers: shares as printed")
+    write_table("diaspora-counts", counts_display(shares),
+                f"Kazakhs in the four host countries by census or reference year, persons, and as % of the "
+                f"{POPULATION_VINTAGE} population of that year (– where no population exists, before 1960)",
+                [ETHNIC, POPULATION], population_shares,
+                csv=shares[["country_iso3", "year", "persons", "source_kind", "qualifier", "status", "population",
+                            "share_pct"]])
+    res = Results("diaspora-size")
+    size_values(res, counts, shares, printed, undated_kazakh_values(ethnic))
     res.write()
 
 
-@step("diaspora-rank", inputs=[ETHNIC], outputs=[*table_paths("diaspora-rank")])
-def run_rank() -> None:
-    ethnic = load(ETHNIC, required=["country_iso3", "year", "group", "measure", "persons", "status"])
-    ranks = rank_table(ethnic)
-    res = Results("diaspora-rank")
+# -- rank: table, values ---------------------------------------------------------------------
 
-    def rank_text(lo, hi):
-        return str(lo) if lo == hi else f"{lo}–{hi}"
+def _rank_text(lo, hi, determined) -> str:
+    text = str(lo) if lo == hi else f"{lo}–{hi}"
+    return text if determined else f"({text} of listed)"
 
-    display = pd.DataFrame({
-        "Country": ranks["country_iso3"].map(_name), "Year": ranks["year"].astype(str),
+
+def rank_display(ranks: pd.DataFrame) -> pd.DataFrame:
+    """The rank table as shown; ranks in parentheses count only the listed groups."""
+    return pd.DataFrame({
+        "Country": ranks["country_iso3"].map(style.country_name), "Year": ranks["year"].astype(str),
         "Kazakhs": [fmt_count(v) for v in ranks["kazakhs"]],
         "Groups listed": ranks["groups_listed"].astype(str),
-        "Rank (all groups)": [rank_text(a, b) if d else f"({rank_text(a, b)} of listed)" for a, b, d in
+        "Rank (all groups)": [_rank_text(a, b, d) for a, b, d in
                               zip(ranks["rank_low"], ranks["rank_high"], ranks["determined"])],
-        "Rank (minorities)": [rank_text(a, b) if d else f"({rank_text(a, b)} of listed)" for a, b, d in
+        "Rank (minorities)": [_rank_text(a, b, d) for a, b, d in
                               zip(ranks["minority_rank_low"], ranks["minority_rank_high"], ranks["determined"])],
         "Titular group per Kazakh": [f"{v:,.1f}" if pd.notna(v) else "–" for v in ranks["titular_per_kazakh"]],
         "Kazakhs (% of minorities)": [fmt_pct(v) if pd.notna(v) else "–" for v in ranks["share_of_minorities_pct"]],
     })
-    write_table("diaspora-rank", display,
-                "Rank of the Kazakhs among the host country's ethnic groups and minorities (groups other than the "
-                "titular one), ratio of the titular group to the Kazakhs, and Kazakhs as % of all minorities (total "
-                "minus titular group); ranks in parentheses count only the groups listed, because the unlisted groups "
-                "are together larger than the Kazakhs; a range reflects conflicting counts",
-                [ETHNIC], kazakh_rank, csv=ranks.drop(columns=[REF]))
+
+
+def rank_values(res: Results, ranks: pd.DataFrame) -> None:
+    """Quoted minority ranks (missing with the reason where undetermined), shares of minorities, ratios."""
     for r in ranks.to_dict("records"):
         key = f"diaspora.{r['country_iso3'].lower()}"
         suffix = f"{r['year']}" + ("" if r["status"] != "conflict" else f"_if_{int(r['kazakhs'])}")
@@ -364,27 +371,37 @@ def run_rank() -> None:
             res.add(f"{key}.share_of_minorities_{suffix}", r["share_of_minorities_pct"], "pct", kazakh_rank, r[REF])
         if pd.notna(r["titular_per_kazakh"]):
             res.add(f"{key}.titular_per_kazakh_{suffix}", r["titular_per_kazakh"], "ratio", kazakh_rank, r[REF])
+
+
+@step("diaspora-rank", inputs=[ETHNIC], outputs=[*table_paths("diaspora-rank")])
+def run_rank() -> None:
+    ethnic = load(ETHNIC, required=["country_iso3", "year", "group", "measure", "persons", "status"])
+    ranks = rank_table(ethnic)
+    write_table("diaspora-rank", rank_display(ranks),
+                "Rank of the Kazakhs among the host country's ethnic groups and minorities (groups other than the "
+                "titular one), ratio of the titular group to the Kazakhs, and Kazakhs as % of all minorities (total "
+                "minus titular group); ranks in parentheses count only the groups listed, because the unlisted groups "
+                "are together larger than the Kazakhs; a range reflects conflicting counts",
+                [ETHNIC], kazakh_rank, csv=ranks.drop(columns=[REF]))
+    res = Results("diaspora-rank")
+    rank_values(res, ranks)
     res.write()
 
 
-@step("diaspora-distribution", inputs=[ETHNIC, ESTIMATES],
-      outputs=[figure_path("diaspora-distribution"), *table_paths("diaspora-distribution")])
-def run_distribution() -> None:
-    ethnic = load(ETHNIC, required=["country_iso3", "year", "group", "measure", "persons", "status"])
-    estimates = load(ESTIMATES, required=["estimator", "area", "area_iso3", "kazakhs", "kazakhs_low",
-                                          "kazakhs_high", "status"])
-    latest = regional_shares(latest_official(kazakh_counts(ethnic)))
-    world = world_estimates(estimates)
-    per_country = country_estimates(estimates)
-    res = Results("diaspora-distribution")
-    region = latest.attrs["total"]
-    region_refs = sum_refs(latest[REF])
+# -- distribution in the region and the world: table, values, figure --------------------------
 
+def _estimator(name: str) -> tuple[str, str] | None:
+    """(variable-name tag, figure label) of a world estimate, by a word of its estimator's name."""
+    return next((v for k, v in ESTIMATORS.items() if k in name), None)
+
+
+def distribution_display(latest: pd.DataFrame, per_country: pd.DataFrame) -> pd.DataFrame:
+    """Per country: latest official count (year), share of the four, other published estimates."""
     rows = []
     for r in latest.to_dict("records"):
         est = per_country[per_country["area_iso3"] == r["country_iso3"]]
         rows.append({
-            "Country": _name(r["country_iso3"]),
+            "Country": style.country_name(r["country_iso3"]),
             "Official count (year)": (f"{fmt_count(r['low'])}" if r["low"] == r["high"] else
                                       f"{fmt_count(r['low'])} or {fmt_count(r['high'])}") + f" ({r['year']})",
             "Share of the four (%)": fmt_pct_range((r["share_low_pct"], r["share_high_pct"])),
@@ -392,18 +409,23 @@ def run_distribution() -> None:
                                          + (f", {e['reference_period']}" if pd.notna(e['reference_period']) else "") + ")"
                                          for e in est.to_dict("records")) or "none",
         })
+    return pd.DataFrame(rows)
+
+
+def distribution_values(res: Results, latest: pd.DataFrame, world: pd.DataFrame, per_country: pd.DataFrame) -> None:
+    """Quoted latest years, regional shares and total, world estimates and the region's share of each."""
+    region = latest.attrs["total"]
+    region_refs = sum_refs(latest[REF])
+    for r in latest.to_dict("records"):
         key = f"diaspora.{r['country_iso3'].lower()}"
         res.add(f"{key}.latest_year", r["year"], "year", latest_official, r[REF])
         res.add(f"{key}.region_share", (r["share_low_pct"], r["share_high_pct"]), "pct_range", regional_shares,
                 region_refs, note="range over conflicting counts; latest official year per country")
-    display = pd.DataFrame(rows)
     res.add("diaspora.region.total_official", region, "count_range", regional_shares, region_refs,
             note="sum of each country's latest official count (different years)")
-
     for i, w in enumerate(world.to_dict("records")):
-        tag = next((t for k, t in ESTIMATE_TAGS.items() if k in w["estimator"]), f"estimate_{i + 1}")
-        name = f"diaspora.world.abroad_{tag}"
-        res.add(name, (w["low"], w["high"]), "count_range", world_estimates, w[REF],
+        tag = (_estimator(w["estimator"]) or (f"estimate_{i + 1}",))[0]
+        res.add(f"diaspora.world.abroad_{tag}", (w["low"], w["high"]), "count_range", world_estimates, w[REF],
                 note=f"{w['estimator']}; {w['qualifier']}; status {w['status']}")
         res.add(f"diaspora.world.region_share_{tag}", share_range(region, (w["low"], w["high"])),
                 "pct_range", share_range, sum_refs([region_refs, w[REF]]),
@@ -417,13 +439,10 @@ def run_distribution() -> None:
                 "pct_range", share_range, sum_refs([o[REF], w[REF]]),
                 note="same estimator for the part and the whole")
 
-    write_table("diaspora-distribution", display,
-                "Kazakhs in the four host countries: latest official count (census or official estimate, year in "
-                "parentheses), each country's share of the four countries' total, and other published estimates "
-                "(Otandastar Fund and others), side by side; official years differ by country",
-                [ETHNIC, ESTIMATES], regional_shares, csv=latest.drop(columns=[REF]))
 
-    # figure: official counts vs estimates per country; world estimates with the region's official total
+def distribution_figure(latest: pd.DataFrame, world: pd.DataFrame, per_country: pd.DataFrame):
+    """Left: official counts beside other estimates per country; right: world estimates and the region's total."""
+    region = latest.attrs["total"]
     fig, (ax1, ax2) = style.figure(7.0, 3.8, ncols=2)
     ys = list(range(len(CA)))
     ax1.barh([y + 0.2 for y in ys], latest["high"], height=0.4, color=style.PALETTE[0], label="official count")
@@ -446,13 +465,13 @@ def run_distribution() -> None:
     ax1.xaxis.set_major_formatter(style.matplotlib.ticker.FuncFormatter(
         lambda v, _: f"{v / 1e6:g}M" if v >= 1e6 else f"{v / 1e3:g}k" if v >= 1e3 else f"{v:g}"))
     ax1.tick_params(axis="x", labelsize=7)
-    ax1.set_yticks(ys, [_name(i) for i in CA])
+    ax1.set_yticks(ys, [style.country_name(i) for i in CA])
     ax1.invert_yaxis()
     ax1.set_xlabel("Kazakhs (persons, log scale)")
     ax1.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.45, -0.2), ncol=1)
     ax1.set_title("By host country (year of official count)", fontsize=9)
     ax1.grid(axis="y", visible=False)
-    labels = [next((v for k, v in ESTIMATE_LABELS.items() if k in w.estimator), w.estimator[:20]) for w in world.itertuples()]
+    labels = [(_estimator(w.estimator) or (None, w.estimator[:20]))[1] for w in world.itertuples()]
     for i, w in enumerate(world.itertuples()):
         if w.low != w.high:
             ax2.plot([w.low, w.high], [i, i], color=style.PALETTE[3], lw=8, solid_capstyle="butt")
@@ -466,12 +485,28 @@ def run_distribution() -> None:
     ax2.set_xlabel("Kazakhs abroad (million persons)")
     ax2.set_title("All Kazakhs abroad: estimates", fontsize=9)
     ax2.grid(axis="y", visible=False)
-    write_figure(fig, "diaspora-distribution", [ETHNIC, ESTIMATES], regional_shares,
+    return fig
+
+
+@step("diaspora-distribution", inputs=[ETHNIC, ESTIMATES],
+      outputs=[figure_path("diaspora-distribution"), *table_paths("diaspora-distribution")])
+def run_distribution() -> None:
+    ethnic = load(ETHNIC, required=["country_iso3", "year", "group", "measure", "persons", "status"])
+    estimates = load(ESTIMATES, required=["estimator", "area", "area_iso3", "kazakhs", "kazakhs_low",
+                                          "kazakhs_high", "status"])
+    latest = regional_shares(latest_official(kazakh_counts(ethnic)))
+    world = world_estimates(estimates)
+    per_country = country_estimates(estimates)
+
+    res = Results("diaspora-distribution")
+    distribution_values(res, latest, world, per_country)
+    write_table("diaspora-distribution", distribution_display(latest, per_country),
+                "Kazakhs in the four host countries: latest official count (census or official estimate, year in "
+                "parentheses), each country's share of the four countries' total, and other published estimates "
+                "(Otandastar Fund and others), side by side; official years differ by country",
+                [ETHNIC, ESTIMATES], regional_shares, csv=latest.drop(columns=[REF]))
+    write_figure(distribution_figure(latest, world, per_country), "diaspora-distribution", [ETHNIC, ESTIMATES],
+                 regional_shares,
                  source="official counts as quoted on public pages; Otandastar Fund and other estimates as published "
                         "(mostly undated); black: range between conflicting official values")
     res.write()
-
-
-def matplotlib_handle(colour: str, marker: str, label: str):
-    from matplotlib.lines import Line2D
-    return Line2D([], [], color=colour, marker=marker, ls="", label=label)

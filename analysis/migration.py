@@ -111,10 +111,6 @@ def bilateral_stock(stock: pd.DataFrame, year: int) -> pd.DataFrame:
 
 # -- steps -----------------------------------------------------------------------------------
 
-def _name(iso):
-    return style.COUNTRY_NAMES[iso]
-
-
 @step("migration-net", inputs=[NET, OLD_WDI], outputs=[figure_path("net-migration"), *table_paths("net-migration")])
 def run_net() -> None:
     net = net_migration(load(NET, required=["country_iso3", "year", "net_migrants_thousands"]))
@@ -124,7 +120,7 @@ def run_net() -> None:
     for iso in FIVE:
         n = net[net["country_iso3"] == iso]
         ax.plot(n["year"], n["net_persons"] / 1000, color=style.COUNTRY_COLOURS[iso], marker=style.COUNTRY_MARKERS[iso],
-                ms=3, lw=1.2, label=_name(iso))
+                ms=3, lw=1.2, label=style.country_name(iso))
     ax.axhline(0, color="#444444", lw=0.8)
     ax.set_ylabel("Net migrants (thousand persons per year)")
     ax.set_xlabel("Year")
@@ -134,7 +130,7 @@ def run_net() -> None:
     periods = [(1991, 2000), (2001, 2010), (2011, 2020), (2021, 2023)]
     rows, csv_rows = [], []
     for iso in FIVE:
-        row = {"Country": _name(iso)}
+        row = {"Country": style.country_name(iso)}
         for a, b in periods:
             s = net_sum(net, iso, a, b)
             row[f"{a}–{b}"] = fmt_signed(s["value"]) if s["value"] is not None else "–"
@@ -188,7 +184,7 @@ def run_flows() -> None:
     for x, d in zip(xs, full["departures"]):
         if is_missing(d):
             ax2.annotate("n/a", (x + 0.2, 0), ha="center", va="bottom", fontsize=7)
-    ax2.set_xticks(xs, [_name(i) for i in full["partner_iso3"]], fontsize=8, rotation=20)
+    ax2.set_xticks(xs, [style.country_name(i) for i in full["partner_iso3"]], fontsize=8, rotation=20)
     style.thousands(ax2)
     ax2.set_ylabel("Persons (2024)")
     ax2.set_title("With each Central Asian country, 2024", fontsize=9)
@@ -201,7 +197,7 @@ def run_flows() -> None:
         return "–" if is_missing(v) else fmt_count(v)
 
     display = pd.DataFrame({
-        "Period": flows["period"], "Partner": flows["partner_iso3"].map(_name),
+        "Period": flows["period"], "Partner": flows["partner_iso3"].map(style.country_name),
         "Arrivals in Kazakhstan": [f(a) if not is_missing(a) else (f"more than {fmt_count(l)}" if not is_missing(l) else "–")
                                    for a, l in zip(flows["arrivals"], flows["arrivals_low"])],
         "Departures from Kazakhstan": [f(v) for v in flows["departures"]],
@@ -234,7 +230,7 @@ def run_flows() -> None:
                            "both shown", data=PARTNER, function=kaz_totals)
     for iso in style.CENTRAL_ASIA:
         if flows[(flows["partner_iso3"] == iso) & flows["departures"].notna()].empty:
-            res.gap(topic=f"Kazakhstan–{_name(iso)} flows", what="departures from Kazakhstan to this country",
+            res.gap(topic=f"Kazakhstan–{style.country_name(iso)} flows", what="departures from Kazakhstan to this country",
                     reason="no published figure in data/", data=PARTNER, function=kaz_flows)
     uz = numeric(usable(partner), "share_pct")
     uz = uz[(uz["reporter_iso3"] == "UZB") & (uz["partner_iso3"] == "KAZ") & (uz["period"] == "2021")]
@@ -256,7 +252,7 @@ def run_remittances() -> None:
     for iso in FIVE:
         r = received[(received["country_iso3"] == iso) & (received["year"] >= 2000) & (received["year"] <= 2021)]
         ax.plot(r["year"], r["value"] / 1e9, color=style.COUNTRY_COLOURS[iso], marker=style.COUNTRY_MARKERS.get(iso, "o"),
-                ms=3, lw=1.2, label=_name(iso))
+                ms=3, lw=1.2, label=style.country_name(iso))
     ax.set_ylabel("Remittances received (billion current US$)")
     ax.set_xlabel("Year")
     ax.legend(ncol=2, loc="upper left")
@@ -280,7 +276,7 @@ def run_remittances() -> None:
                 note=REMIT_VINTAGE)
         res.add(f"{key}.remittances_received_2022_wdi2024_03", o22, "usd", old_vintage, o22ref,
                 reason="not in the 2024-03 extract", note=OLD_VINTAGE)
-        rows.append({"Country": _name(iso),
+        rows.append({"Country": style.country_name(iso),
                      "Received 2021": fmt_usd(rec) if rec is not None else "–",
                      "% of GDP 2021": f"{pct:.1f}%" if pct is not None else "–",
                      "Paid 2021": fmt_usd(pay) if pay is not None else "–",
@@ -311,7 +307,7 @@ def run_stock() -> None:
         key = f"migration.kaz_{iso.lower()}"
         res.add(f"{key}.stock_kaz_born_2020", a20["persons"], "count", bilateral_stock, a20[REF], reason=a20["reason"])
         res.add(f"{key}.stock_partner_born_2020", b20["persons"], "count", bilateral_stock, b20[REF], reason=b20["reason"])
-        rows.append({"Partner": _name(iso),
+        rows.append({"Partner": style.country_name(iso),
                      "Born in Kazakhstan, living in partner, 1990": fmt_count(a90["persons"]) if a90["reason"] is None else "–",
                      "… 2020": fmt_count(a20["persons"]) if a20["reason"] is None else "–",
                      "Born in partner, living in Kazakhstan, 1990": fmt_count(b90["persons"]) if b90["reason"] is None else "–",

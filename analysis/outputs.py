@@ -16,11 +16,8 @@ from typing import Callable
 import pandas as pd
 
 from . import style
-from .data import citation_line, describe_refs, sum_refs
+from .data import describe_refs
 from .registry import GENERATED, ROOT, code_ref, values_fragment
-
-FIGURES = GENERATED / "figures"
-TABLES = GENERATED / "tables"
 
 
 # -- formatting for reading ----------------------------------------------------------------
@@ -156,14 +153,6 @@ class Results:
             self.gap(topic=name, what=f"value `{name}`", reason=reason, function=function)
         return q
 
-    def add_row(self, name: str, row: pd.Series | None, column: str, kind: str, function: Callable,
-                reason: str, note: str = "") -> Quantity:
-        """Record ``row[column]``; a missing row or cell becomes missing with ``reason``."""
-        if row is None or is_missing(row.get(column)):
-            refs = tuple(row["_ref"]) if row is not None else ()
-            return self.add(name, None, kind, function, refs, reason=reason, note=note)
-        return self.add(name, row[column], kind, function, row["_ref"], note=note)
-
     def gap(self, topic: str, what: str, reason: str, function: Callable | None = None,
             data: str = "") -> None:
         """Declare something the paper would show but the data cannot give."""
@@ -180,19 +169,19 @@ class Results:
 # -- figures and tables ---------------------------------------------------------------------
 
 def figure_path(name: str) -> str:
-    return f"report/generated/figures/{name}.svg"
+    return f"{GENERATED}/figures/{name}.svg"
 
 
 def table_paths(name: str) -> list[str]:
-    return [f"report/generated/tables/{name}.md", f"report/generated/tables/{name}.csv"]
+    return [f"{GENERATED}/tables/{name}.md", f"{GENERATED}/tables/{name}.csv"]
 
 
-def write_figure(fig, name: str, data: list[str], function: Callable, source: str | None = None) -> None:
-    """Save ``fig`` with a source line naming the sources, the data files and the code."""
-    FIGURES.mkdir(parents=True, exist_ok=True)
-    cited = source or citation_line(data)
-    line = f"Source: {cited}.  Data: {', '.join(data)}.  Code: {code_ref(function)}"
-    style.save(fig, ROOT / figure_path(name), line)
+def write_figure(fig, name: str, data: list[str], function: Callable, source: str) -> None:
+    """Save ``fig`` with a source line naming the source, the data files and the code."""
+    path = ROOT / figure_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = f"Source: {source}.  Data: {', '.join(data)}.  Code: {code_ref(function)}"
+    style.save(fig, path, line)
 
 
 def _cell(v) -> str:
@@ -220,10 +209,10 @@ def markdown_table(display: pd.DataFrame, align: dict[str, str] | None = None) -
 def write_table(name: str, display: pd.DataFrame, caption: str, data: list[str], function: Callable,
                 csv: pd.DataFrame | None = None, align: dict[str, str] | None = None) -> None:
     """Write ``<name>.md`` (pipe table + ``: Caption {#tbl-name}``) and ``<name>.csv`` (the numbers)."""
-    TABLES.mkdir(parents=True, exist_ok=True)
     note = f"Data: {', '.join(f'`{d}`' for d in data)}; code: `{code_ref(function)}`."
     text = markdown_table(display, align) + f"\n\n: {caption.rstrip('.')}. {note} {{#tbl-{name}}}\n"
     md, csv_path = table_paths(name)
+    (ROOT / md).parent.mkdir(parents=True, exist_ok=True)
     (ROOT / md).write_text(text, encoding="utf-8")
     frame = (csv if csv is not None else display).drop(columns=["_ref"], errors="ignore")
     frame.to_csv(ROOT / csv_path, index=False, lineterminator="\n")

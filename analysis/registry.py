@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATED = ROOT / "report" / "generated"
-VALUES_DIR = "report/generated/values"
+# Everything the analysis writes for the report lives under this folder (relative to ROOT).
+GENERATED = "report/generated"
+VALUES_DIR = f"{GENERATED}/values"
 # Read by every step that records values: provenance names each resource and its sources from it.
 DATAPACKAGE = "data/datapackage.json"
 

@@ -22,6 +22,11 @@ COUNTRY_NAMES = {"UZB": "Uzbekistan", "KGZ": "Kyrgyzstan", "TJK": "Tajikistan", 
                  "KAZ": "Kazakhstan", "CHN": "China", "MNG": "Mongolia", "RUS": "Russia", "other": "other"}
 CENTRAL_ASIA = ["UZB", "KGZ", "TJK", "TKM"]  # host countries of the diaspora studied
 
+
+def country_name(iso: str) -> str:
+    """``"UZB"`` → ``"Uzbekistan"`` (the names used in every figure and table)."""
+    return COUNTRY_NAMES[iso]
+
 RC = {
     "svg.hashsalt": "kazakh-diaspora-analysis",
     "svg.fonttype": "path",
