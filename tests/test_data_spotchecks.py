@@ -161,7 +161,8 @@ def test_ethnic_values_tie_back_to_original_lines():
             assert num(r.share_pct) == num(o["share_pct"])
     # every printed value of every original line is in the tidy table
     for rel, col in (("census-ethnic/ethnic_composition.csv", "persons"),
-                     ("page-extracts/ethnic_kazakhs_by_country.csv", "kazakhs")):
+                     ("page-extracts/ethnic_kazakhs_by_country.csv", "kazakhs"),
+                     ("stored-pages/ethnic_composition_additions.csv", "persons")):
         with open(ORIG / rel, encoding="utf-8", newline="") as fh:
             n_values = sum(max(1, bool(row[col]) + bool(row["share_pct"])) for row in csv.DictReader(fh))
         assert (t.source_file == rel).sum() == n_values

@@ -65,6 +65,20 @@ def test_coded_tables_of_the_other_developer_are_resources():
     assert {"policy/concept_2023_2027_measures.csv", "missions/mission_diaspora_work.csv"} <= paths
 
 
+def test_every_file_under_original_is_listed():
+    """A file in data/original/ is an `originals` entry of a resource (a file no build reads says its `role`)
+    or a folder's SOURCE.md; nothing lies there unaccounted for."""
+    listed, roles = set(), {}
+    for res in descriptor()["resources"]:
+        for entry in [*res.get("originals", []), *res.get("sources", [])]:
+            listed.add(entry.get("path", ""))
+            roles[entry.get("path", "")] = entry.get("role")
+    present = {str(p.relative_to(DATA)) for p in (DATA / "original").rglob("*") if p.is_file()}
+    unlisted = sorted(p for p in present - listed if Path(p).name != "SOURCE.md")
+    assert not unlisted, f"files under data/original/ that no resource lists: {unlisted}"
+    assert all(role is None or role.strip() for role in roles.values())
+
+
 def test_originals_kept_are_small():
     for res in descriptor()["resources"]:
         for orig in res.get("originals", []):

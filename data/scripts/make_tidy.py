@@ -233,6 +233,7 @@ def build_migrant_stock() -> set[str]:
 # ----------------------------------------------------------------------------- ethnic composition
 PE_ETHNIC = "page-extracts/ethnic_kazakhs_by_country.csv"
 CE_ETHNIC = "census-ethnic/ethnic_composition.csv"
+SP_ETHNIC = "stored-pages/ethnic_composition_additions.csv"  # read by this project; same columns as CE_ETHNIC
 
 # CONFLICT DECISIONS for ethnic counts/shares. Key: (country, year, group, measure, printed value, file or None).
 # Every multi-valued (country, year, group, measure) that does not agree within rounding must be decided here;
@@ -298,6 +299,9 @@ ETHNIC_DECISIONS: list[tuple[tuple, str, str]] = [
      "ru-Wikipedia gives 5.14%"),
     (("KGZ", "2021", "Russians", "share_pct", "5.14", None), "use",
      "agrees with asiatv.kg's counts (341,000 / 6,637,000 = 5.14%); its printed 5.2% does not"),
+    (("KGZ", "", "Kazakhs", "persons", "33200", CE_ETHNIC), "corroborates",
+     "same figure as the 2009 census count 33.2 thousand (stored-pages/ethnic_composition_additions.csv:2, "
+     "wikiston.uz encyclopedia), which dates it; this infobox gives no year"),
     (("KGZ", "2009", "Kazakhs", "share_pct", "0.7", None), "unclear",
      "an older copy of the same Wikipedia text labels these shares a '2007 estimate', and the Russian share in the "
      "same sentence (9.0%) contradicts the census table (7.8%)"),
@@ -330,6 +334,7 @@ QUALIFIER_OVERRIDES = {  # (file, line-content match) -> qualifier, from the pri
     ("UZB", "1989", "Russians", "1653000"): "more than",    # '1 million 653 müň adamdan gowrak'
     ("UZB", "1989", "Karakalpaks", "411800"): "more than",  # '411,8 müňden gowrak'
     ("TKM", "", "Kazakhs", "20000"): "approximately",       # 'ок. 20 000'
+    ("KGZ", "2009", "Kazakhs", "33200"): "rounded (hundreds)",  # '33,2 минг киши'
 }
 
 
@@ -345,6 +350,10 @@ def build_ethnic() -> list[dict]:
                     "source_kind": r["kind"], "group": "Kazakhs", "persons_raw": r["kazakhs"],
                     "share_raw": r["share_pct"], "stated_source": r["stated_source"], "page_url": r["page_url"],
                     "note": r["note"]})
+    for line, r in read_rows(SP_ETHNIC):  # same columns as CE_ETHNIC; rows added last so earlier rows keep their numbers
+        raw.append({"file": SP_ETHNIC, "line": line, **{k: r[k] for k in ("country_iso3", "year", "source_kind", "group")},
+                    "persons_raw": r["persons"], "share_raw": r["share_pct"], "stated_source": r["stated_source"],
+                    "page_url": r["page_url"], "note": r["note"]})
     for r in raw:
         r["source_file"] = r["file"]
     check_tkm_1995_arithmetic(raw)

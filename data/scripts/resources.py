@@ -32,7 +32,8 @@ STATUS_DOC = ("use = the value to use for this key; corroborates = same value wi
               "both; rejected = shown wrong by better sources, kept for traceability only; unclear = year or "
               "definition not established; other-definition = a different population concept or wider group; "
               "no-value = the source names the item but prints no number (left missing)")
-QUALIFIERS = ["as printed", "approximately", "more than", "less than", "range", "rounded (thousands)"]
+QUALIFIERS = ["as printed", "approximately", "more than", "less than", "range", "rounded (thousands)",
+              "rounded (hundreds)"]
 
 
 def country_fk(field: str) -> dict:
@@ -143,14 +144,19 @@ RESOURCES = [
             {"title": "Ethnic Kazakhs by country transcribed from public web pages "
                       "(page-extracts/ethnic_kazakhs_by_country.csv)",
              "path": "original/page-extracts/SOURCE.md"},
+            {"title": "Kazakhs in Kyrgyzstan, 2009 census, read by this project from stored public pages "
+                      "(stored-pages/ethnic_composition_additions.csv)",
+             "path": "original/stored-pages/SOURCE.md"},
         ],
         "caveats": "Values are cited from published text, not downloaded official tables. Kazakh counts for "
-                   "Kyrgyzstan 1989/2009/2022 are missing (only shares or an approximate 1999 figure); Uzbekistan "
+                   "Kyrgyzstan are approximate (about 43,000 in 1999; 33,200, rounded to hundreds, in 2009) and "
+                   "missing for 1989 and 2022 (only shares); Uzbekistan "
                    "1989 lacks Uzbeks, Tatars, Koreans, Turkmen; Tajikistan 2020 gives shares only, without "
                    "Kazakhs; Turkmenistan 2022 has no ethnic breakdown. The 1995 Turkmenistan counts equal rounded "
                    "share x total and look reconstructed. See status_reason per row and data/README.md.",
         "originals": [{"path": "original/census-ethnic/ethnic_composition.csv"},
-                      {"path": "original/page-extracts/ethnic_kazakhs_by_country.csv"}],
+                      {"path": "original/page-extracts/ethnic_kazakhs_by_country.csv"},
+                      {"path": "original/stored-pages/ethnic_composition_additions.csv"}],
         "schema": schema([
             iso3("country_iso3", "country where the group lives"),
             year(required=False, description="census or reference year; empty where the page gives none"),
@@ -229,7 +235,10 @@ RESOURCES = [
         "caveats": "Estimates to 2023 only. The World Bank's older WPP2022-based SM.POP.NETM (wdi_gdiviz_2024_03.csv) "
                    "differs strongly, e.g. KGZ 2019 -34,270 there vs +47,303 here.",
         "originals": [{"path": "original/un-wpp2024-migration/original/mig1dt.rda"},
-                      {"path": "original/un-wpp2024-migration/original/misc1dt.rda"}],
+                      {"path": "original/un-wpp2024-migration/original/misc1dt.rda"},
+                      {"path": "original/un-wpp2024-migration/original/countries.rda",
+                       "role": "WPP country names and codes; not read by make_tidy.py, read by "
+                               "tests/test_data_spotchecks.py to check the M49 codes"}],
         "schema": schema([
             iso3("country_iso3", "country"),
             f("un_m49", "integer", "UN M49 code used by WPP", required=True, enum=[398, 860, 417, 762, 795]),
@@ -260,7 +269,10 @@ RESOURCES = [
                    "Turkmenistan is sparse.",
         "originals": [{"path": "original/wb-remittances/original/personal-remittances-received.xls"},
                       {"path": "original/wb-remittances/original/personal-remittances-paid.xls"},
-                      {"path": "original/wb-remittances/original/remittances-received-percent-gdp.xls"}],
+                      {"path": "original/wb-remittances/original/remittances-received-percent-gdp.xls"},
+                      {"path": "original/wb-remittances/original/knomad-remittance-inflows.xlsx",
+                       "role": "not read: KNOMAD remittance inflows by country name (US$ million, 2000-2022, zeros "
+                               "for missing); the WDI 2023-05 vintage already carries KNOMAD's 2022 estimates"}],
         "schema": schema([
             iso3("country_iso3", "country"),
             f("indicator_code", "string", "WDI indicator", required=True,
@@ -286,7 +298,10 @@ RESOURCES = [
                                 "commit a3cbe1c0293c5c385d94cfaf4ad85e91b1cc8013"),
         "caveats": "Superseded vintage: use for comparison only. Net migration is negative for emigration, so "
                    "`value` has no minimum.",
-        "originals": [{"path": "original/wb-wdi-via-gdiviz/original/indicators.rda"}],
+        "originals": [{"path": "original/wb-wdi-via-gdiviz/original/indicators.rda"},
+                      {"path": "original/wb-wdi-via-gdiviz/original/gdidata.rda",
+                       "role": "gdiviz variable catalogue: source and last_updated date (2024-03-28) of each "
+                               "variable; the vintage stated above is read from it"}],
         "schema": schema([
             iso3("country_iso3", "country"),
             f("gdiviz_var", "string", "variable name in gdiviz", required=True,
