@@ -19,6 +19,14 @@ ROLE_ORDER = ["direct", "supporting", "not stated"]
 
 # -- pure functions --------------------------------------------------------------------------
 
+def measures_only(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows that are measures (``kind == "measure"``), not rows recording an absence."""
+    unknown = set(rows["kind"]) - {"measure", "absence"}
+    if unknown:
+        raise ValueError(f"unknown kind value(s): {sorted(unknown)}")
+    return rows[rows["kind"] == "measure"]
+
+
 def measures_by_gap_basis(measures: pd.DataFrame) -> pd.DataFrame:
     """Number of Concept measures by how their gap is documented (every basis listed, even with 0)."""
     basis = measures["gap_basis"].fillna("")
@@ -56,14 +64,20 @@ def areas_by_country(work: pd.DataFrame, countries: list[str]) -> pd.DataFrame:
     return table
 
 
+def has_full_date(dates: pd.Series) -> pd.Series:
+    """Whether each evidence date is a complete day (``2021-03-22``), not empty or a bare year."""
+    return dates.fillna("").str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+
+
 def areas_per_country(work: pd.DataFrame, countries: list[str]) -> pd.DataFrame:
-    """Per country: number of documented areas, of those with the mission named directly, of undated rows."""
+    """Per country: number of documented areas, of those with the mission named directly, and of rows
+    without a complete date (no date, or a year only)."""
     rows = []
     for iso in countries:
         part = work[work["country_iso3"] == iso]
         rows.append({"country_iso3": iso, "areas": part["area"].nunique(),
                      "direct": part.loc[part["mission_role"] == "direct", "area"].nunique(),
-                     "undated": int(part["evidence_date"].isna().sum()), REF: sum_refs(part[REF])})
+                     "undated": int((~has_full_date(part["evidence_date"])).sum()), REF: sum_refs(part[REF])})
     return pd.DataFrame(rows)
 
 
@@ -71,10 +85,11 @@ def areas_per_country(work: pd.DataFrame, countries: list[str]) -> pd.DataFrame:
 
 @step("policy", inputs=[MEASURES], outputs=[figure_path("policy-gaps"), *table_paths("policy-measures")])
 def run_policy() -> None:
-    measures = load(MEASURES, required=["measure_id", "area", "target_group", "gap_basis"])
+    rows = load(MEASURES, required=["measure_id", "kind", "area", "target_group", "gap_basis"])
+    measures = measures_only(rows)
     counts = measures_by_gap_basis(measures)
     res = Results("policy")
-    res.add("policy.n_measures", len(measures), "count", run_policy, sum_refs(measures[REF]))
+    res.add("policy.n_measures", len(measures), "count", measures_only, sum_refs(measures[REF]))
     names = {"source": "policy.n_gaps_sourced", "assessment": "policy.n_gaps_assessed", "": "policy.n_gaps_none"}
     for row in counts.to_dict("records"):
         res.add(names[row["gap_basis"]], row["measures"], "count", measures_by_gap_basis, row[REF])
@@ -85,12 +100,14 @@ def run_policy() -> None:
     ax.set_xlabel("Measures of the Concept 2023–2027 (count)")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="y", visible=False)
-    write_figure(fig, "policy-gaps", [MEASURES], measures_by_gap_basis,
-                 source="Coded from official and press summaries of the Concept (Decree No. 961 of 30 Nov 2022)")
-
-    write_table("policy-measures", measures_display(measures),
-                "Measures of the Migration Policy Concept 2023–2027 and how a gap in each is documented",
-                [MEASURES], measures_display, csv=measures.drop(columns=[REF]))
+    write_figure(res, fig, "policy-gaps", [MEASURES], measures_by_gap_basis)
+    write_table(res, "policy-measures", measures_display(measures),
+                "Measures of the Migration Policy Concept 2023–2027 reported in its official and press summaries, "
+                "and how a gap in each is documented. No measure for Kazakh communities that stay abroad is "
+                "reported",
+                [MEASURES], measures_display,
+                source="coded from the Government's announcement and press summaries of the Concept "
+                       "[@primeminister2022concept; @kazinform2022concept]", csv=rows.drop(columns=[REF]))
     res.write()
 
 
@@ -111,9 +128,11 @@ def run_missions() -> None:
 
     display = matrix.rename(columns={"area": "Area of work", **{c: style.COUNTRY_NAMES[c] for c in countries}})
     display = display.fillna("–")
-    write_table("missions-areas", display,
+    write_table(res, "missions-areas", display,
                 "Documented areas of diaspora work of Kazakhstan's missions, by host country; a cell gives how "
                 "directly the mission is named (direct, supporting, not stated); – means no evidence was found, "
                 "not that there is no activity",
-                [MISSIONS], areas_by_country, csv=matrix, align={c: "l" for c in display.columns})
+                [MISSIONS], areas_by_country,
+                source="coded from news agencies' and the Otandastar Fund's reports (listed in the Supplementary "
+                       "Material)", csv=matrix, align={c: "l" for c in display.columns})
     res.write()

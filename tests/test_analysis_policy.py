@@ -60,5 +60,25 @@ def test_areas_per_country_matches_raw_rows():
         mine = [r for r in rows if r["country_iso3"] == iso]
         assert got.loc[iso, "areas"] == len({r["area"] for r in mine})
         assert got.loc[iso, "direct"] == len({r["area"] for r in mine if r["mission_role"] == "direct"})
-        assert got.loc[iso, "undated"] == sum(1 for r in mine if not r["evidence_date"])
+        # a row lacks a complete date when its page shows no date or only the year
+        assert got.loc[iso, "undated"] == sum(1 for r in mine if len(r["evidence_date"]) != len("2021-03-22"))
     assert got.loc["AFG", "areas"] == 0  # a country without evidence: zero documented areas, no error
+
+
+def test_only_measures_are_counted_not_a_recorded_absence():
+    """Row M10 records that no measure for Kazakhs abroad is reported; counting it inflated the measures."""
+    rows = raw(policy.MEASURES)
+    measures = policy.measures_only(load(policy.MEASURES))
+    assert len(measures) == sum(1 for r in rows if r["kind"] == "measure") == len(rows) - 1
+    assert "M10" not in set(measures["measure_id"])
+    assert policy.measures_by_gap_basis(measures)["measures"].sum() == len(measures)
+    bad = load(policy.MEASURES)
+    bad.loc[0, "kind"] = "wish"
+    with pytest.raises(ValueError):
+        policy.measures_only(bad)
+
+
+def test_total_undated_missions_rows_include_year_only_dates():
+    work = load(policy.MISSIONS)
+    per = policy.areas_per_country(work, ["UZB", "KGZ", "TJK", "TKM"])
+    assert per["undated"].sum() == sum(1 for r in raw(policy.MISSIONS) if len(r["evidence_date"]) < 10) == 9

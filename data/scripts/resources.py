@@ -477,10 +477,14 @@ RESOURCES = [
                      "path": "https://primeminister.kz/en/news/migration-policy-concept-2023-2027-approved-by-"
                              "kazakhstan-government-30102113"}],
         "caveats": "Measures come from summaries, not the full decree text; gap_basis 'assessment' rows are the "
-                   "project's own assessment, not a source's claim.",
+                   "project's own assessment, not a source's claim. Row M10 (kind 'absence') records that no "
+                   "measure for Kazakhs who stay abroad is reported; it is not a measure.",
         "originals": [{"path": "policy/PROVENANCE.md"}],
         "schema": schema([
             f("measure_id", "string", "measure id", required=True, pattern="^M[0-9]{2}$"),
+            f("kind", "string", "measure = a measure the summaries report; absence = a row recording that the "
+                                "summaries report no measure for a group (not counted as a measure)",
+              required=True, enum=["measure", "absence"]),
             f("area", "string", "policy area", required=True),
             f("measure", "string", "paraphrase of the measure", required=True),
             f("target_group", "string", "who the measure is aimed at", required=True),
@@ -509,7 +513,8 @@ RESOURCES = [
         "licenses": [CC_BY_4],
         "sources": [{"title": "data/missions/PROVENANCE.md", "path": "missions/PROVENANCE.md"}],
         "caveats": "Mostly secondary (news) evidence; shows documented areas only, not the missions' full scope. "
-                   "Four rows have no date on the page (evidence_date empty, not guessed).",
+                   "Where the page shows no date, evidence_date is empty (not guessed); where it shows only a "
+                   "year, evidence_date is that year.",
         "originals": [{"path": "missions/PROVENANCE.md"}],
         "schema": schema([
             iso3("country_iso3", "host country"),
