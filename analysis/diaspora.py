@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import style
 from .data import REF, load, merge, numeric, sum_refs, usable
-from .outputs import Results, figure_path, fmt_count, fmt_pct, fmt_pct_range, table_paths, write_figure, write_table
+from .outputs import Results, cell, figure_path, fmt_count, table_paths, write_figure, write_table
 from .registry import step
 
 ETHNIC = "data/ethnic_composition.csv"
@@ -261,11 +261,11 @@ def counts_display(shares: pd.DataFrame) -> pd.DataFrame:
     t = shares
     return pd.DataFrame({
         "Country": t["country_iso3"].map(style.country_name), "Year": t["year"].astype(str),
-        "Kazakhs (persons)": [fmt_count(v) for v in t["persons"]],
-        "Kind": t["source_kind"] + t["qualifier"].map(lambda q: "" if q == "as printed" else f", {q}")
-                + t["status"].map(lambda s: ", conflicting sources" if s == "conflict" else ""),
-        "Population (WB)": [fmt_count(v) if pd.notna(v) else "–" for v in t["population"]],
-        "Share (%)": [fmt_pct(v) if pd.notna(v) else "–" for v in t["share_pct"]],
+        "Kazakhs (persons)": [cell("count", v) for v in t["persons"]],
+        "Kind of count": t["source_kind"] + t["qualifier"].map(lambda q: "" if q == "as printed" else f", {q}")
+                         + t["status"].map(lambda s: ", conflicting sources" if s == "conflict" else ""),
+        "Population (persons)": [cell("count", v) for v in t["population"]],
+        "Kazakhs (%)": [cell("pct", v) for v in t["share_pct"]],
     })
 
 
@@ -298,14 +298,15 @@ def size_values(res: Results, counts: pd.DataFrame, shares: pd.DataFrame, printe
     for iso, a, b in [("UZB", 1989, 2021), ("TJK", 1989, 2010), ("TKM", 1989, 1995)]:
         ch = change(counts, iso, a, b)
         key = f"diaspora.{iso.lower()}.change_{a}_{b}"
-        res.add(f"{key}_pct", ch["pct"], "pct", change, ch[REF], reason=ch["reason"])
+        res.add(f"{key}_pct", ch["pct"], "pct", change, ch[REF], reason=ch["reason"], says="undetermined")
     # Kyrgyzstan: no exact count; say so where the prose needs it
     kgz_years = sorted(set(printed.loc[printed["country_iso3"] == "KGZ", "year"]) - set(counts.loc[counts["country_iso3"] == "KGZ", "year"]))
     for y in kgz_years:
         res.add(f"diaspora.kgz.count_{y}", None, "count", kazakh_counts,
-                reason=f"only a share is published for {y}; no census count found")
+                reason=f"only a share is published for {y}; no census count found", says="not published")
     for iso, g in undated.groupby("country_iso3"):
-        res.gap(topic=f"Kazakhs in {style.country_name(iso)}", what=f"{len(g)} published value(s) without a year",
+        res.gap(topic=f"Kazakhs in {style.country_name(iso)}",
+                what=f"{len(g)} published {'value' if len(g) == 1 else 'values'} without a year",
                 reason="the pages give no reference year, so they cannot be placed in the series", data=ETHNIC,
                 function=undated_kazakh_values)
 
@@ -319,18 +320,17 @@ def run_size() -> None:
     shares = population_shares(counts, population)
     printed = published_shares(ethnic)
 
-    write_figure(size_figure(counts), "diaspora-size", [ETHNIC], kazakh_counts,
-                 source="censuses and official estimates as quoted on public pages (each row's page in data/); "
-                        "dotted lines only join published values")
-    write_figure(share_figure(shares, printed), "diaspora-share", [ETHNIC, POPULATION], population_shares,
-                 source=f"counts as in the size figure ÷ {POPULATION_VINTAGE}; open markers: shares as printed")
-    write_table("diaspora-counts", counts_display(shares),
-                f"Kazakhs in the four host countries by census or reference year, persons, and as % of the "
-                f"{POPULATION_VINTAGE} population of that year (– where no population exists, before 1960)",
+    res = Results("diaspora-size")
+    write_figure(res, size_figure(counts), "diaspora-size", [ETHNIC], kazakh_counts)
+    write_figure(res, share_figure(shares, printed), "diaspora-share", [ETHNIC, POPULATION], population_shares)
+    write_table(res, "diaspora-counts", counts_display(shares),
+                "Kazakhs in the four host countries by census or reference year, and as a percentage of the "
+                "population of that year (– where the World Bank series has no value: it starts in 1960)",
                 [ETHNIC, POPULATION], population_shares,
+                source=f"censuses and official estimates as quoted on public pages (listed in the Supplementary "
+                       f"Material); population: {POPULATION_VINTAGE} [@worldbank_sp_pop_totl]",
                 csv=shares[["country_iso3", "year", "persons", "source_kind", "qualifier", "status", "population",
                             "share_pct"]])
-    res = Results("diaspora-size")
     size_values(res, counts, shares, printed, undated_kazakh_values(ethnic))
     res.write()
 
@@ -339,21 +339,21 @@ def run_size() -> None:
 
 def _rank_text(lo, hi, determined) -> str:
     text = str(lo) if lo == hi else f"{lo}–{hi}"
-    return text if determined else f"({text} of listed)"
+    return text if determined else f"({text})"
 
 
 def rank_display(ranks: pd.DataFrame) -> pd.DataFrame:
     """The rank table as shown; ranks in parentheses count only the listed groups."""
     return pd.DataFrame({
         "Country": ranks["country_iso3"].map(style.country_name), "Year": ranks["year"].astype(str),
-        "Kazakhs": [fmt_count(v) for v in ranks["kazakhs"]],
+        "Kazakhs (persons)": [cell("count", v) for v in ranks["kazakhs"]],
         "Groups listed": ranks["groups_listed"].astype(str),
-        "Rank (all groups)": [_rank_text(a, b, d) for a, b, d in
-                              zip(ranks["rank_low"], ranks["rank_high"], ranks["determined"])],
-        "Rank (minorities)": [_rank_text(a, b, d) for a, b, d in
-                              zip(ranks["minority_rank_low"], ranks["minority_rank_high"], ranks["determined"])],
-        "Titular group per Kazakh": [f"{v:,.1f}" if pd.notna(v) else "–" for v in ranks["titular_per_kazakh"]],
-        "Kazakhs (% of minorities)": [fmt_pct(v) if pd.notna(v) else "–" for v in ranks["share_of_minorities_pct"]],
+        "Rank among all groups": [_rank_text(a, b, d) for a, b, d in
+                                  zip(ranks["rank_low"], ranks["rank_high"], ranks["determined"])],
+        "Rank among minorities": [_rank_text(a, b, d) for a, b, d in
+                                  zip(ranks["minority_rank_low"], ranks["minority_rank_high"], ranks["determined"])],
+        "Titular group per Kazakh": [cell("ratio", v) for v in ranks["titular_per_kazakh"]],
+        "Kazakhs (% of minorities)": [cell("pct", v) for v in ranks["share_of_minorities_pct"]],
     })
 
 
@@ -377,13 +377,16 @@ def rank_values(res: Results, ranks: pd.DataFrame) -> None:
 def run_rank() -> None:
     ethnic = load(ETHNIC, required=["country_iso3", "year", "group", "measure", "persons", "status"])
     ranks = rank_table(ethnic)
-    write_table("diaspora-rank", rank_display(ranks),
-                "Rank of the Kazakhs among the host country's ethnic groups and minorities (groups other than the "
-                "titular one), ratio of the titular group to the Kazakhs, and Kazakhs as % of all minorities (total "
-                "minus titular group); ranks in parentheses count only the groups listed, because the unlisted groups "
-                "are together larger than the Kazakhs; a range reflects conflicting counts",
-                [ETHNIC], kazakh_rank, csv=ranks.drop(columns=[REF]))
     res = Results("diaspora-rank")
+    write_table(res, "diaspora-rank", rank_display(ranks),
+                "Rank of the Kazakhs among the host country's ethnic groups and among its minorities (all groups "
+                "but the titular one), the titular group's size relative to the Kazakhs, and the Kazakhs' share of "
+                "all minorities (total population minus the titular group). A rank in parentheses counts only the "
+                "groups the table lists, because the groups it does not list are together larger than the Kazakhs; "
+                "a range reflects conflicting counts",
+                [ETHNIC], kazakh_rank, source="censuses and official estimates as quoted on public pages (listed in "
+                                              "the Supplementary Material)",
+                csv=ranks.drop(columns=[REF]))
     rank_values(res, ranks)
     res.write()
 
@@ -402,9 +405,10 @@ def distribution_display(latest: pd.DataFrame, per_country: pd.DataFrame) -> pd.
         est = per_country[per_country["area_iso3"] == r["country_iso3"]]
         rows.append({
             "Country": style.country_name(r["country_iso3"]),
-            "Official count (year)": (f"{fmt_count(r['low'])}" if r["low"] == r["high"] else
-                                      f"{fmt_count(r['low'])} or {fmt_count(r['high'])}") + f" ({r['year']})",
-            "Share of the four (%)": fmt_pct_range((r["share_low_pct"], r["share_high_pct"])),
+            "Latest official count (persons)": (f"{fmt_count(r['low'])}" if r["low"] == r["high"] else
+                                                f"{fmt_count(r['low'])} or {fmt_count(r['high'])}"),
+            "Year": str(r["year"]),
+            "Share of the four (%)": cell("pct_range", (r["share_low_pct"], r["share_high_pct"])),
             "Other estimates": "; ".join(f"{fmt_count(e['low'])} ({e['estimator'].split(' (')[0]}"
                                          + (f", {e['reference_period']}" if pd.notna(e['reference_period']) else "") + ")"
                                          for e in est.to_dict("records")) or "none",
@@ -438,6 +442,10 @@ def distribution_values(res: Results, latest: pd.DataFrame, world: pd.DataFrame,
         res.add("diaspora.uzb.otandastar_world_share", share_range((o["low"], o["high"]), (w["low"], w["high"])),
                 "pct_range", share_range, sum_refs([o[REF], w[REF]]),
                 note="same estimator for the part and the whole")
+        uzb = latest[latest["country_iso3"] == "UZB"].iloc[0]
+        if uzb["low"] == uzb["high"]:
+            res.add("diaspora.uzb.otandastar_to_official", o["low"] / uzb["low"], "ratio", country_estimates,
+                    sum_refs([o[REF], uzb[REF]]), note=f"Otandastar estimate ÷ official count of {uzb['year']}")
 
 
 def distribution_figure(latest: pd.DataFrame, world: pd.DataFrame, per_country: pd.DataFrame):
@@ -500,13 +508,14 @@ def run_distribution() -> None:
 
     res = Results("diaspora-distribution")
     distribution_values(res, latest, world, per_country)
-    write_table("diaspora-distribution", distribution_display(latest, per_country),
-                "Kazakhs in the four host countries: latest official count (census or official estimate, year in "
-                "parentheses), each country's share of the four countries' total, and other published estimates "
-                "(Otandastar Fund and others), side by side; official years differ by country",
-                [ETHNIC, ESTIMATES], regional_shares, csv=latest.drop(columns=[REF]))
-    write_figure(distribution_figure(latest, world, per_country), "diaspora-distribution", [ETHNIC, ESTIMATES],
-                 regional_shares,
-                 source="official counts as quoted on public pages; Otandastar Fund and other estimates as published "
-                        "(mostly undated); black: range between conflicting official values")
+    write_table(res, "diaspora-distribution", distribution_display(latest, per_country),
+                "Kazakhs in the four host countries: the latest official count (census or official estimate; the "
+                "years differ by country), each country's share of the four countries' total, and other published "
+                "estimates (persons, with their year where the source gives one)",
+                [ETHNIC, ESTIMATES], regional_shares,
+                source="censuses and official estimates as quoted on public pages; Otandastar Fund and other "
+                       "estimates as published (listed in the Supplementary Material)",
+                csv=latest.drop(columns=[REF]))
+    write_figure(res, distribution_figure(latest, world, per_country), "diaspora-distribution", [ETHNIC, ESTIMATES],
+                 regional_shares)
     res.write()

@@ -8,7 +8,7 @@ import pandas as pd
 
 from . import style
 from .data import REF, load, merge, numeric, sum_refs, usable
-from .outputs import Results, figure_path, fmt_count, table_paths, write_figure, write_table
+from .outputs import Results, cell, figure_path, fmt_date, round_sig, table_paths, write_figure, write_table
 from .registry import step
 
 ARRIVALS = "data/kandas_arrivals.csv"
@@ -51,10 +51,23 @@ def implied_persons(persons: float, share_pct: float) -> float | None:
 
 
 def label(row) -> str:
+    """The period a report covers, as in prose: ``1991 to 1 April 2015``, ``2021``, ``January to September 2025``."""
     start, end = str(row["period_start"]), str(row["period_end"])
     if row["scope"] == "cumulative":
-        return f"1991 to {end}"
-    return f"{start} to {end}"
+        return f"1991 to {fmt_date(end)}"
+    if start[:4] == end[:4] and start[5:] in ("01-01", "01") and end[5:] in ("12-31", "12"):
+        return start[:4]
+    if start[:4] == end[:4]:
+        return f"{fmt_date(start[:7]).split()[0]} to {fmt_date(end[:7])}"
+    return f"{fmt_date(start)} to {fmt_date(end)}"
+
+
+def significant_digits(printed: float) -> int:
+    """Significant digits of a share as printed: ``61.5`` → 3, ``30`` → 1 (trailing zeros of a whole
+    number are not taken as significant)."""
+    text = f"{printed:g}"
+    digits = text.replace(".", "").lstrip("0")
+    return max(1, len(digits if "." in text else digits.rstrip("0")))
 
 
 @step("kandas", inputs=[ARRIVALS, SHARES],
@@ -75,9 +88,7 @@ def run_kandas() -> None:
     ax.set_ylim(bottom=0)
     ax.set_ylabel("Kandas since 1991 (persons)")
     ax.set_xlabel("Cut-off date of the report")
-    write_figure(fig, "kandas-cumulative", [ARRIVALS], cumulative,
-                 source="Ministry of Labour and Social Protection and predecessors, as quoted by the media; "
-                        "one point per published report, not joined")
+    write_figure(res, fig, "kandas-cumulative", [ARRIVALS], cumulative)
 
     fig, ax = style.figure(7.0, 4.2)
     labels = [label(r) for r in origins.to_dict("records")]
@@ -93,25 +104,23 @@ def run_kandas() -> None:
     ax.tick_params(axis="y", labelsize=7)
     ax.legend(ncol=6, loc="lower center", bbox_to_anchor=(0.4, 1.0), fontsize=7)
     ax.grid(axis="y", visible=False)
-    write_figure(fig, "kandas-origin", [ARRIVALS, SHARES], origin_table,
-                 source="Ministry of Labour and Social Protection and predecessors, as quoted by the media; "
-                        "blank: origin not reported separately")
-
-    def pct(v):
-        return "–" if pd.isna(v) else f"{v:g}"
+    write_figure(res, fig, "kandas-origin", [ARRIVALS, SHARES], origin_table)
 
     display = pd.DataFrame({"Period": labels, "Scope": origins["scope"],
-                            "Persons": [fmt_count(v) if pd.notna(v) else "–" for v in origins["persons"]],
-                            **{f"{style.COUNTRY_NAMES[o]} %": [pct(v) for v in origins[o]] for o in ORIGINS}})
-    write_table("kandas-origin", display,
-                "Kandas given status in Kazakhstan by country of origin, per published report (persons; origin shares "
-                "in % as published); cut-off dates and scopes differ, – not reported",
-                [ARRIVALS, SHARES], origin_table, csv=origins.drop(columns=[REF]))
+                            "Kandas (persons)": [cell("count", v) for v in origins["persons"]],
+                            **{f"{style.COUNTRY_NAMES[o].capitalize()} (%)": [cell("pct_printed", v) for v in origins[o]]
+                               for o in ORIGINS}})
+    write_table(res, "kandas-origin", display,
+                "Kandas given status in Kazakhstan, per published report, and the share of each country of origin "
+                "as published; cut-off dates and scopes differ; – not reported",
+                [ARRIVALS, SHARES], origin_table,
+                source="Ministry of Labour and Social Protection of the Population and its predecessors, as quoted by "
+                       "the media (listed in the Supplementary Material)", csv=origins.drop(columns=[REF]))
 
     last = cum.iloc[-1]
     res.add("kandas.total_since_1991", last["cumulative_since_1991_persons"], "count", cumulative, last[REF],
             note=f"report {last['report_id']}")
-    res.add("kandas.total_period_end", str(last["period_end"]), "text", cumulative, last[REF])
+    res.add("kandas.total_period_end", str(last["period_end"]), "date", cumulative, last[REF])
     first = cum[cum["period_end"].str.slice(0, 4) <= "2003"]
     if len(first):
         f = first.iloc[-1]
@@ -123,14 +132,16 @@ def run_kandas() -> None:
     cum_rep = origins[origins["scope"] == "cumulative"]
     if len(cum_rep):
         c = cum_rep.iloc[-1]
-        res.add("kandas.cumulative_report_cutoff", str(c["period_end"]), "text", origin_table, c[REF])
+        res.add("kandas.cumulative_report_cutoff", str(c["period_end"]), "date", origin_table, c[REF])
         res.add("kandas.cumulative_report_persons", c["persons"], "count", origin_table, c[REF])
         for o in ["UZB", "CHN", "MNG", "TKM", "RUS"]:
             res.add(f"kandas.cumulative_share_{o.lower()}", c[o], "pct_printed", origin_table, c[REF],
                     reason="origin not reported separately")
-        res.add("kandas.cumulative_uzb_persons_approx", implied_persons(c["persons"], c["UZB"]), "count",
+        implied = implied_persons(c["persons"], c["UZB"])
+        res.add("kandas.cumulative_uzb_persons_approx",
+                None if implied is None else round_sig(implied, significant_digits(c["UZB"])), "count",
                 implied_persons, c[REF], reason="no share for Uzbekistan",
-                note="persons × published (rounded) share; approximate")
+                note="persons × published share, rounded to the share's significant digits")
     years = origins[origins["scope"] == "year"]
     for r in years.to_dict("records"):
         y = str(r["period_start"])[:4]

@@ -9,7 +9,8 @@ import pandas as pd
 
 from . import style
 from .data import REF, load, numeric, sum_refs, usable
-from .outputs import (Results, figure_path, fmt_count, fmt_signed, fmt_usd, is_missing, table_paths, write_figure,
+from .outputs import (Results, cell, figure_path, fmt_count, fmt_period, fmt_signed, is_missing, table_paths,
+                      write_figure,
                       write_table)
 from .registry import step
 
@@ -50,11 +51,26 @@ def old_vintage(wdi: pd.DataFrame, var: str) -> pd.DataFrame:
     return w[w["gdiviz_var"] == var][["country_iso3", "year", "value", REF]].reset_index(drop=True)
 
 
+def rounded_to(count: float) -> int:
+    """The rounding a printed count shows: ``12100`` → 100, ``113`` → 1 (trailing zeros are taken as rounding)."""
+    n, step = int(abs(count)), 1
+    while n and n % (step * 10) == 0:
+        step *= 10
+    return step
+
+
+def difference(a: float, b: float) -> float:
+    """``a − b`` rounded as coarsely as the coarser of the two printed counts, so that no digit is shown that
+    neither count has: 12,100 − 113 → 12,000."""
+    step = max(rounded_to(a), rounded_to(b))
+    return round((a - b) / step) * step
+
+
 def kaz_flows(partner: pd.DataFrame, partners: list[str]) -> pd.DataFrame:
     """Kazakhstan's recorded arrivals from and departures to each partner, per published period (persons).
 
-    One row per (period, partner); ``net`` = arrivals − departures where both are published for the same period;
-    a lower bound ("more than 2,000") is kept in ``arrivals_low`` and never used as a count.
+    One row per (period, partner); ``net`` = arrivals − departures where both are published for the same period
+    (see :func:`difference`); a lower bound ("more than 2,000") is kept in ``arrivals_low`` and never used as a count.
     """
     p = numeric(usable(partner), "persons", "persons_low")
     p = p[(p["reporter_iso3"] == "KAZ") & (p["measure"] == "persons") & (p["migrant_group"] == "all migrants")
@@ -67,7 +83,7 @@ def kaz_flows(partner: pd.DataFrame, partners: list[str]) -> pd.DataFrame:
         rows.append({"period": period, "period_start": g["period_start"].iloc[0], "period_end": g["period_end"].iloc[0],
                      "partner_iso3": iso, "arrivals": a, "departures": d,
                      "arrivals_low": imm["persons_low"].iloc[0] if len(imm) == 1 else None,
-                     "net": (a - d) if not (is_missing(a) or is_missing(d)) else None, REF: sum_refs(g[REF])})
+                     "net": difference(a, d) if not (is_missing(a) or is_missing(d)) else None, REF: sum_refs(g[REF])})
     out = pd.DataFrame(rows)
     return out.sort_values(["period_start", "period_end", "partner_iso3"]).reset_index(drop=True)
 
@@ -83,7 +99,7 @@ def kaz_totals(partner: pd.DataFrame) -> pd.DataFrame:
         get = lambda flow, col: g.loc[g["flow"] == flow, col].iloc[0] if (g["flow"] == flow).sum() == 1 else None
         a, d = get("immigrants", "persons"), get("emigrants", "persons")
         rows.append({"year": int(period), "arrivals": a, "departures": d,
-                     "net": (a - d) if not (is_missing(a) or is_missing(d)) else None,
+                     "net": difference(a, d) if not (is_missing(a) or is_missing(d)) else None,
                      "net_published": get("net", "net_persons"), REF: sum_refs(g[REF])})
     return pd.DataFrame(rows)
 
@@ -125,28 +141,29 @@ def run_net() -> None:
     ax.set_ylabel("Net migrants (thousand persons per year)")
     ax.set_xlabel("Year")
     ax.legend(ncol=3, loc="lower right")
-    write_figure(fig, "net-migration", [NET], net_migration,
-                 source="UN World Population Prospects 2024 (net migrants; immigrants minus emigrants, all origins)")
+    write_figure(res, fig, "net-migration", [NET], net_migration)
     periods = [(1991, 2000), (2001, 2010), (2011, 2020), (2021, 2023)]
     rows, csv_rows = [], []
     for iso in FIVE:
         row = {"Country": style.country_name(iso)}
         for a, b in periods:
             s = net_sum(net, iso, a, b)
-            row[f"{a}–{b}"] = fmt_signed(s["value"]) if s["value"] is not None else "–"
+            row[f"{a}–{b}"] = cell("signed", s["value"])
             csv_rows.append({"country_iso3": iso, "first": a, "last": b, "net_persons": s["value"]})
-        last = net[(net["country_iso3"] == iso) & (net["year"] == 2023)]
-        res.add(f"migration.{iso.lower()}.net_wpp_2023", last["net_persons"].iloc[0] if len(last) else None, "signed",
-                net_migration, last[REF].iloc[0] if len(last) else (), reason="no WPP 2024 value for 2023",
-                note="UN WPP 2024")
-        s = net_sum(net, iso, 1991, 2023)
-        res.add(f"migration.{iso.lower()}.net_wpp_1991_2023", s["value"], "signed", net_sum, s[REF], reason=s["reason"],
-                note="UN WPP 2024, sum of annual net migrants")
+        for year in (2021, 2022, 2023):
+            y = net[(net["country_iso3"] == iso) & (net["year"] == year)]
+            res.add(f"migration.{iso.lower()}.net_wpp_{year}", y["net_persons"].iloc[0] if len(y) else None, "signed",
+                    net_migration, y[REF].iloc[0] if len(y) else (), reason=f"no WPP 2024 value for {year}",
+                    note="UN WPP 2024")
+        for a, b in [(1991, 2023), (2021, 2023)]:
+            s = net_sum(net, iso, a, b)
+            res.add(f"migration.{iso.lower()}.net_wpp_{a}_{b}", s["value"], "signed", net_sum, s[REF],
+                    reason=s["reason"], note="UN WPP 2024, sum of annual net migrants")
         rows.append(row)
-    write_table("net-migration", pd.DataFrame(rows),
-                "Net migration by period (persons, sum of annual values; + net immigration, − net emigration), "
-                "UN World Population Prospects 2024; all origins and destinations, not only Central Asia",
-                [NET], net_sum, csv=pd.DataFrame(csv_rows))
+    write_table(res, "net-migration", pd.DataFrame(rows),
+                "Net migration by period, persons (sum of the annual values; + net immigration, − net emigration), "
+                "with all origins and destinations, not only Central Asia",
+                [NET], net_sum, source="UN World Population Prospects 2024 [@unwpp2024]", csv=pd.DataFrame(csv_rows))
     # vintage difference (World Bank 2024-03 used WPP 2022)
     for iso, year in [("KGZ", 2019)]:
         new = net[(net["country_iso3"] == iso) & (net["year"] == year)]
@@ -189,25 +206,25 @@ def run_flows() -> None:
     ax2.set_ylabel("Persons (2024)")
     ax2.set_title("With each Central Asian country, 2024", fontsize=9)
     ax2.legend(fontsize=7)
-    write_figure(fig, "migration-flows", [PARTNER], kaz_flows,
-                 source="Bureau of National Statistics of Kazakhstan (permanent residence), as quoted by news pages; "
-                        "n/a: not published")
-
-    def f(v):
-        return "–" if is_missing(v) else fmt_count(v)
+    write_figure(res, fig, "migration-flows", [PARTNER], kaz_flows)
 
     display = pd.DataFrame({
-        "Period": flows["period"], "Partner": flows["partner_iso3"].map(style.country_name),
-        "Arrivals in Kazakhstan": [f(a) if not is_missing(a) else (f"more than {fmt_count(l)}" if not is_missing(l) else "–")
+        "Period": [p if str(p).isdigit() else fmt_period(a, b)
+                   for p, a, b in zip(flows["period"], flows["period_start"], flows["period_end"])],
+        "Partner": flows["partner_iso3"].map(style.country_name),
+        "Arrivals in Kazakhstan": [cell("count", a) if not is_missing(a) else
+                                   (f"> {fmt_count(l)}" if not is_missing(l) else "–")
                                    for a, l in zip(flows["arrivals"], flows["arrivals_low"])],
-        "Departures from Kazakhstan": [f(v) for v in flows["departures"]],
-        "Net": ["–" if is_missing(v) else fmt_signed(v) for v in flows["net"]],
+        "Departures from Kazakhstan": [cell("count", v) for v in flows["departures"]],
+        "Net": [cell("signed", v) for v in flows["net"]],
     })
-    write_table("kaz-flows", display,
+    write_table(res, "kaz-flows", display,
                 "Kazakhstan's permanent-residence arrivals from and departures to the Central Asian countries, persons, "
-                "per published period (whole years or year to date); net = arrivals − departures where both are "
-                "published; – not published",
-                [PARTNER], kaz_flows, csv=flows)
+                "per published period (whole years or part of a year); net = arrivals − departures where both are "
+                "published; – not published; > more than",
+                [PARTNER], kaz_flows,
+                source="Bureau of National Statistics of Kazakhstan, as quoted by news pages (listed in the "
+                       "Supplementary Material)", csv=flows)
     for r in flows.to_dict("records"):
         if not str(r["period"]).isdigit():
             continue
@@ -215,7 +232,8 @@ def run_flows() -> None:
         for col, kind in [("arrivals", "count"), ("departures", "count"), ("net", "signed")]:
             reason = {"arrivals": "arrivals not published", "departures": "departures not published",
                       "net": "departures or arrivals not published for the same period"}[col]
-            res.add(f"{key}.{col}_{r['period']}", r[col], kind, kaz_flows, r[REF], reason=reason)
+            res.add(f"{key}.{col}_{r['period']}", r[col], kind, kaz_flows, r[REF], reason=reason,
+                    says="not computable" if col == "net" else None)
     h1 = flows[(flows["period"] == "2024-H1") & (flows["partner_iso3"] == "UZB")]
     if len(h1) == 1:
         res.add("migration.kaz_uzb.net_2024_h1", h1["net"].iloc[0], "signed", kaz_flows, h1[REF].iloc[0],
@@ -256,9 +274,7 @@ def run_remittances() -> None:
     ax.set_ylabel("Remittances received (billion current US$)")
     ax.set_xlabel("Year")
     ax.legend(ncol=2, loc="upper left")
-    write_figure(fig, "remittances", [REMITTANCES], remittances,
-                 source=f"{REMIT_VINTAGE}, BX.TRF.PWKR.CD.DT (from all countries, not only Kazakhstan); 2022 omitted: "
-                        "rounded KNOMAD estimates in this vintage")
+    write_figure(res, fig, "remittances", [REMITTANCES], remittances)
     rows, csv_rows = [], []
     for iso in FIVE:
         def pick(df, year):
@@ -274,21 +290,24 @@ def run_remittances() -> None:
                 note=REMIT_VINTAGE)
         res.add(f"{key}.remittances_gdp_2021", pct, "pct", remittances, gref, reason="not published for 2021",
                 note=REMIT_VINTAGE)
-        res.add(f"{key}.remittances_received_2022_wdi2024_03", o22, "usd", old_vintage, o22ref,
-                reason="not in the 2024-03 extract", note=OLD_VINTAGE)
+        o21, o21ref = pick(old, 2021)
+        for year, value, ref in [(2021, o21, o21ref), (2022, o22, o22ref)]:
+            res.add(f"{key}.remittances_received_{year}_wdi2024_03", value, "usd", old_vintage, ref,
+                    reason="not in the 2024-03 extract", note=OLD_VINTAGE)
         rows.append({"Country": style.country_name(iso),
-                     "Received 2021": fmt_usd(rec) if rec is not None else "–",
-                     "% of GDP 2021": f"{pct:.1f}%" if pct is not None else "–",
-                     "Paid 2021": fmt_usd(pay) if pay is not None else "–",
-                     "Received 2022 (2023-05 vintage)": fmt_usd(r22) if r22 is not None else "–",
-                     "Received 2022 (2024-03 vintage)": fmt_usd(o22) if o22 is not None else "–"})
+                     "Received 2021 (US$ million)": cell("usd_million", rec),
+                     "Received 2021 (% of GDP)": cell("pct", pct),
+                     "Paid 2021 (US$ million)": cell("usd_million", pay),
+                     "Received 2022, May 2023 vintage (US$ million)": cell("usd_million", r22),
+                     "Received 2022, March 2024 vintage (US$ million)": cell("usd_million", o22)})
         csv_rows.append({"country_iso3": iso, "received_2021_usd": rec, "received_2021_pct_gdp": pct,
                          "paid_2021_usd": pay, "received_2022_usd_wdi_2023_05": r22, "received_2022_usd_wdi_2024_03": o22})
-    write_table("remittances", pd.DataFrame(rows),
+    write_table(res, "remittances", pd.DataFrame(rows),
                 "Personal remittances received and paid, current US dollars, from and to all countries (not only "
-                f"between Central Asian countries): 2021 from the {REMIT_VINTAGE}; 2022 from both vintages, which "
-                "differ (the 2023-05 values for 2022 are rounded KNOMAD estimates); – not published",
-                [REMITTANCES, OLD_WDI], remittances, csv=pd.DataFrame(csv_rows))
+                "between Central Asian countries): 2021 from the vintage updated in May 2023; 2022 from both "
+                "vintages, which differ (the May 2023 values for 2022 are rounded KNOMAD estimates); – not published",
+                [REMITTANCES, OLD_WDI], remittances,
+                source="World Bank, World Development Indicators [@worldbank_remittances]", csv=pd.DataFrame(csv_rows))
     res.write()
 
 
@@ -308,13 +327,14 @@ def run_stock() -> None:
         res.add(f"{key}.stock_kaz_born_2020", a20["persons"], "count", bilateral_stock, a20[REF], reason=a20["reason"])
         res.add(f"{key}.stock_partner_born_2020", b20["persons"], "count", bilateral_stock, b20[REF], reason=b20["reason"])
         rows.append({"Partner": style.country_name(iso),
-                     "Born in Kazakhstan, living in partner, 1990": fmt_count(a90["persons"]) if a90["reason"] is None else "–",
-                     "… 2020": fmt_count(a20["persons"]) if a20["reason"] is None else "–",
-                     "Born in partner, living in Kazakhstan, 1990": fmt_count(b90["persons"]) if b90["reason"] is None else "–",
-                     "… 2020 ": fmt_count(b20["persons"]) if b20["reason"] is None else "–"})
-    write_table("migrant-stock", pd.DataFrame(rows),
-                "Bilateral international migrant stock, persons (both sexes), UN DESA International Migrant Stock "
-                "2020: people born in one country (or its citizens where birthplace is not recorded) living in "
-                "another; this counts place of birth, not ethnicity, so it does not measure the Kazakh diaspora",
-                [STOCK], bilateral_stock, csv=pd.concat([then, now]).drop(columns=[REF]))
+                     "Born in Kazakhstan, living in partner, 1990": cell("count", a90["persons"]),
+                     "Born in Kazakhstan, living in partner, 2020": cell("count", a20["persons"]),
+                     "Born in partner, living in Kazakhstan, 1990": cell("count", b90["persons"]),
+                     "Born in partner, living in Kazakhstan, 2020": cell("count", b20["persons"])})
+    write_table(res, "migrant-stock", pd.DataFrame(rows),
+                "Bilateral international migrant stock, persons (both sexes): people born in one country (or its "
+                "citizens where birthplace is not recorded) living in another. It counts place of birth, not "
+                "ethnicity, so it does not measure the Kazakh diaspora",
+                [STOCK], bilateral_stock, source="UN DESA, International Migrant Stock 2020 [@undesa2020migrantstock]",
+                csv=pd.concat([then, now]).drop(columns=[REF]))
     res.write()

@@ -1,4 +1,4 @@
-"""One look for every figure: fonts, the Okabe–Ito colour-blind-safe palette, a source line, SVG output.
+"""One look for every figure: fonts, the Okabe–Ito colour-blind-safe palette, SVG output.
 
 SVG files are deterministic: a fixed ``svg.hashsalt`` (stable element ids), text as paths, and no
 date in the metadata, so two runs write byte-identical files.
@@ -61,10 +61,9 @@ def thousands(ax, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-def save(fig: Figure, path, source: str) -> None:
-    """Write ``fig`` as SVG with ``source`` as a grey line under the plot area."""
+def save(fig: Figure, path) -> None:
+    """Write ``fig`` as SVG (its caption, in the document, states the source)."""
     plt.rcParams.update(RC)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.text(0.01, 0.012, source, fontsize=7, color="#555555", ha="left", va="bottom", wrap=True)
+    fig.tight_layout()
     fig.savefig(path, format="svg", metadata={"Date": None, "Creator": "analysis/style.py (matplotlib)"})
     plt.close(fig)

@@ -48,6 +48,8 @@ def test_steps_declare_data_inputs_and_distinct_outputs(steps):
     ("count", 821200, "821,200"), ("count", 0, "0"), ("pct", 2.4049, "2.4%"), ("pct", 0.2217, "0.22%"),
     ("pct", 0.0081, "0.0081%"), ("pct", 0, "0%"), ("signed", -6946, "−6,946"), ("signed", 9293, "+9,293"),
     ("year", 2021.0, "2021"), ("usd", 309886230, "US$ 309.9 million"), ("usd", 2792498249, "US$ 2.79 billion"),
+    ("ratio", 10712.3, "10,700"), ("ratio", 278.9, "279"), ("ratio", 35.62, "35.6"), ("ratio", 1.234, "1.23"),
+    ("date", "2015-04-01", "1\u00a0April\u00a02015"), ("date", "2021-03", "March\u00a02021"), ("date", "2021", "2021"),
 ])
 def test_formats(kind, value, text):
     assert outputs.FORMATS[kind](value) == text
@@ -58,8 +60,11 @@ def test_missing_value_needs_reason_and_becomes_a_gap():
     with pytest.raises(ValueError):
         res.add("t.x", None, "count", test_formats)
     q = res.add("t.y", float("nan"), "count", test_formats, reason="no census count published")
-    assert q.text == "not available (no census count published)"
-    assert res.gaps and res.gaps[0]["topic"] == "t.y"
+    # a sentence shows plain words; the reason goes to the data gaps, never into the sentence
+    assert q.text == "not published" and "census" not in q.text
+    assert res.gaps and res.gaps[0]["topic"] == "t.y" and res.gaps[0]["reason"] == "no census count published"
+    assert res.add("t.r", None, "rank", test_formats, reason="r").text == "not determinable"
+    assert res.add("t.c", None, "pct", test_formats, reason="r", says="undetermined").text == "undetermined"
     with pytest.raises(ValueError):
         res.add("t.y", 1, "count", test_formats)
 
@@ -116,7 +121,31 @@ def test_blank_cells_are_missing_not_zero(tmp_path, monkeypatch):
 
 def test_markdown_table_caption_and_alignment(tmp_path, monkeypatch):
     text = outputs.markdown_table(pd.DataFrame({"Country": ["A|B"], "Persons": ["1,000"]}))
-    assert text.splitlines()[1] == "|:--|--:|" and "A\\|B" in text
+    sep = text.splitlines()[1]
+    assert sep.startswith("|:-") and sep.endswith("-:|") and "A\\|B" in text
+
+
+def test_table_column_widths_follow_content():
+    """An ID column gets a narrow share, a long text column a wide one, and no header word is wider than its
+    column, also when the columns do not all fit (pandoc reads relative widths from the separator's dashes)."""
+    display = pd.DataFrame({"ID": ["M01", "M02"], "Area": ["educational immigration " * 3, "business"],
+                            "Turkmenistan (%)": ["7.8", "6.8"]})
+    widths = outputs.column_widths(display)
+    assert widths[0] < widths[2] < widths[1]
+    sep = outputs.markdown_table(display).splitlines()[1].strip("|").split("|")
+    assert [len(c.strip(":")) for c in sep] == widths and sep[2].endswith(":") and sep[0].startswith(":")
+    crowded = pd.DataFrame({f"Turkmenistan {i} (%)": ["1.0"] for i in range(5)} | {"Period": ["x" * 40]})
+    widths = outputs.column_widths(crowded)
+    total = sum(widths)
+    for col, w in zip(crowded.columns, widths):   # each header word fits in its share of one line
+        longest = max(len(word) for word in col.split())
+        assert w / total * outputs.LINE_CHARS >= longest * outputs.BOLD + outputs.PADDING - 1
+
+
+def test_table_cells_carry_no_unit():
+    assert outputs.cell("pct", 0.1607) == "0.16" and outputs.cell("usd_million", 309886230) == "309.9"
+    assert outputs.cell("usd_million", 13_500_000_000) == "13,500" and outputs.cell("count", None) == "–"
+    assert outputs.cell("pct", 0.1607) == outputs.FORMATS["pct"](0.1607).removesuffix("%")
 
 
 def test_pre_render_skips_when_reportkit_ran_the_steps(tmp_path):
