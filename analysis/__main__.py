@@ -3,7 +3,7 @@
 reportkit's build graph (one JSON request per line on stdin, see reportkit.steps.WorkerPool).
 
 When reportkit has already brought the steps up to date and then calls Quarto, Quarto's
-pre-render runs this module again with REPORTKIT_STEPS_DONE=1 set: it then does nothing.
+pre-render runs this module again with ``reportkit.protocol.STEPS_DONE_ENV`` set: it then does nothing.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import sys
 import time
 import traceback
 
+from reportkit.protocol import STEPS_DONE_ENV, WORKER_MARK
+
 from .pipeline import load_steps
 from .registry import STEPS, listing, ordered
-
-WORKER_MARK = "REPORTKIT-WORKER "
 
 
 def run_step(name: str) -> float:
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", action="append", default=[], help="run only this step (repeatable)")
     parser.add_argument("--worker", action="store_true", help="serve reportkit's worker protocol on stdin/stdout")
     args = parser.parse_args(argv)
-    if os.environ.get("REPORTKIT_STEPS_DONE") and not (args.list or args.step or args.worker):
+    if os.environ.get(STEPS_DONE_ENV) and not (args.list or args.step or args.worker):
         return 0
     load_steps()
     if args.list:

@@ -9,6 +9,7 @@ import re
 from urllib.parse import unquote
 
 import yaml
+from reportkit.protocol import value_anchor
 
 from .data import datapackage, path_of
 from .registry import DATAPACKAGE, GENERATED, ROOT, STEPS, step, values_fragment
@@ -21,11 +22,6 @@ NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
 
 # -- pure functions --------------------------------------------------------------------------
-
-def anchor(name: str) -> str:
-    """The provenance anchor of a variable: ``prov-`` + name with dots as hyphens (as filters/vars.lua)."""
-    return "prov-" + name.replace(".", "-")
-
 
 def nest(flat: dict[str, str]) -> dict:
     """``{"a.b.c": v}`` → ``{"a": {"b": {"c": v}}}``; a name that is both a value and a group is an error."""
@@ -120,7 +116,7 @@ def provenance_markdown(values: list[dict]) -> str:
         if top != group:
             group = top
             lines += [f"## {group.capitalize()} {{.unnumbered}}", ""]
-        lines += [f"[]{{#{anchor(v['name'])}}}**`{v['name']}`** = {_md(v['text'])}", ""]
+        lines += [f"[]{{#{value_anchor(v['name'])}}}**`{v['name']}`** = {_md(v['text'])}", ""]
         lines.append(f"- Computed by `{v['function']}`" + (f"; {_md(v['note'])}" if v.get("note") else "") + ".")
         for inp in v["inputs"]:
             lines.append(f"- `{inp['path']}` (file checksum {inp['sha256'][:12]}), {rows_text(inp['rows'])}.")
@@ -152,7 +148,7 @@ def gaps_markdown(gaps: list[dict], package: dict) -> str:
         lines += ["## Quoted values the data cannot give {.unnumbered}", "",
                   "The article shows these values as \"not published\", \"not determinable\" or \"undetermined\".", "",
                   "| Value | Why it is missing |", "|:------------------|:------------------------------|"]
-        lines += [f"| [`{g['topic']}`](#{anchor(g['topic'])}) | {_cell(_md(g['reason']))} |" for g in values]
+        lines += [f"| [`{g['topic']}`](#{value_anchor(g['topic'])}) | {_cell(_md(g['reason']))} |" for g in values]
         lines.append("")
     pkg_gaps = [(res.get("path", ""), g) for res in package.get("resources", [])
                 for g in ([res["caveats"]] if isinstance(res.get("caveats"), str) else res.get("caveats") or [])]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Callable
 
@@ -83,22 +84,11 @@ def step(name: str, *, inputs: list[str], outputs: list[str], after: list[str] |
 
 def ordered() -> list[Step]:
     """Steps in an order that respects ``after`` (declaration order otherwise)."""
-    done: list[Step] = []
-    seen: set[str] = set()
-
-    def visit(s: Step, chain: tuple[str, ...] = ()) -> None:
-        if s.name in seen:
-            return
-        if s.name in chain:
-            raise ValueError(f"circular step dependency: {' -> '.join((*chain, s.name))}")
-        for dep in s.after:
-            visit(STEPS[dep], (*chain, s.name))
-        seen.add(s.name)
-        done.append(s)
-
-    for s in list(STEPS.values()):
-        visit(s)
-    return done
+    sorter = TopologicalSorter({s.name: s.after for s in STEPS.values()})
+    try:
+        return [STEPS[name] for name in sorter.static_order()]
+    except CycleError as error:
+        raise ValueError(f"circular step dependency: {' -> '.join(reversed(error.args[1]))}") from error
 
 
 def listing() -> str:

@@ -82,12 +82,12 @@ def raw_document(project: Path, work: Path) -> float:
     """pandoc -> HTML, pandoc -> Typst, Typst compile: three processes, as a user would run them."""
     from reportkit.engines.builtin import pandoc_path
     from reportkit.project import Project
-    from reportkit.render import expand
+    from reportkit.source import Document
 
     loaded = Project.load(project)
     main = loaded.main_inputs[0]
     body = work / "raw.md"
-    body.write_text(expand(loaded, main).body, encoding="utf-8")
+    body.write_text(Document.read(loaded, main).expanded.body, encoding="utf-8")
     meta = loaded.document_metadata()
     common = [pandoc_path(), str(body), "--resource-path", f"{main.parent}:{project}", "--citeproc",
               "--bibliography", str(project / meta["bibliography"]), "--csl", str(project / meta["csl"]),

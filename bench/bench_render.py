@@ -28,7 +28,8 @@ from reportkit.progress import Progress
 from reportkit.project import Project
 from reportkit import parity
 from reportkit.engines import BuiltinEngine
-from reportkit.render import expand, render_document
+from reportkit.pipeline import render_document
+from reportkit.source import Document
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,7 +38,7 @@ def raw_pandoc_typst(project: Project, work: Path) -> None:
     """Plain pandoc + Typst on the expanded main document (no reportkit filters or checks)."""
     main = project.main_inputs[0]
     body = work / "raw.md"
-    body.write_text(expand(project, main).body, encoding="utf-8")
+    body.write_text(Document.read(project, main).expanded.body, encoding="utf-8")
     meta = project.document_metadata()
     common = [pandoc_path(), str(body), "--resource-path", f"{main.parent}:{project.root}", "--metadata", "title=Benchmark"]
     if meta.get("bibliography"):
@@ -60,7 +61,7 @@ def raw_pandoc_typst(project: Project, work: Path) -> None:
 def engine_render(project: Project) -> None:
     """The built-in engine on the document, every time (no build cache): expand, render,
     check, parity, publish."""
-    render_document(project, project.main_inputs[0], ("pdf", "html"), BuiltinEngine(), strict=False,
+    render_document(Document.read(project, project.main_inputs[0]), ("pdf", "html"), BuiltinEngine(), strict=False,
                     progress=Progress(quiet=True))
 
 
@@ -88,7 +89,7 @@ def bench(project_dir: Path, runs: int) -> float:
             ours += timed(lambda: engine_render(project), 1)
         without = []  # the same, minus the HTML/PDF parity check (issue 4), to show what it costs
         original = parity.compare
-        parity.compare = lambda html, pdf: []
+        parity.compare = lambda html, pdf, expected=None: parity.ParityReport()
         try:
             without += [t for _ in range(runs) for t in timed(lambda: engine_render(project), 1)]
         finally:

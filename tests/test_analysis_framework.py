@@ -83,13 +83,6 @@ def test_merge_fragments_rejects_bad_and_duplicate_names():
         appendices.merge_fragments([{"step": "s", "values": [{**v, "name": "A.b"}], "gaps": []}])
 
 
-def test_anchor_matches_engine_rule():
-    assert appendices.anchor("diaspora.uzb.count_2021") == "prov-diaspora-uzb-count_2021"
-    lua = (ROOT / "src/reportkit/filters/vars.lua")
-    if lua.exists():
-        assert '"prov-" .. name:gsub("%.", "-")' in lua.read_text()
-
-
 def test_ranges():
     assert appendices.ranges([1, 2, 3, 7, 9, 10]) == "1–3, 7, 9–10"
 

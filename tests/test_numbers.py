@@ -8,8 +8,10 @@ import pytest
 
 from conftest import REPO, run_report
 from reportkit import numbers
+from reportkit.lint import project_typed_numbers
 from reportkit.project import Project
-from reportkit.render import expand
+from reportkit.protocol import VALUE_CLASS
+from reportkit.source import Document
 
 
 def tokens(line: str) -> list[str]:
@@ -41,7 +43,7 @@ def test_flagged(line, expected):
     "As shown [@nurbek2025kazakh, p. 12; @safran1991diasporas, pp. 83-99] and @fig-net-migration.",
     "The 20th century, the 2nd largest, the 21st, measure M04 and COVID-19.",
     "three authors, seven directions, 4 countries and 10 areas",
-    "Value [808,227]{.quarto-var data-var=\"diaspora.uzb.count_1989\"} persons.",
+    f"Value [808,227]{{.{VALUE_CLASS} data-var=\"diaspora.uzb.count_1989\"}} persons.",
     "Code `x = 1,234` and math $x^{15}$ stay out.",
     "A [link](https://example.org/page/12345) and <https://a.org/77> and https://b.org/99 and doi:10.3389/fpos.2025.1583799",
 ])
@@ -56,7 +58,7 @@ def test_block_constructs_skipped(fixture_project: Path):
         "<!--", "a comment with 2,345", "-->", "", "| A | 678 |", "|:--|--:|", "", "::: {#div-99}", ":::", "",
     ]), encoding="utf-8")
     project = Project.load(fixture_project)
-    assert numbers.check(project) == []
+    assert project_typed_numbers(project) == []
 
 
 def test_location_and_include_chain(fixture_project: Path):
@@ -64,7 +66,7 @@ def test_location_and_include_chain(fixture_project: Path):
     text = chapter.read_text(encoding="utf-8").rstrip("\n") + "\n\nWe counted 1,234 items by hand.\n"
     chapter.write_text(text, encoding="utf-8")
     line = text.rstrip("\n").count("\n") + 1
-    problems = numbers.check(Project.load(fixture_project))
+    problems = project_typed_numbers(Project.load(fixture_project))
     assert len(problems) == 1
     problem = problems[0]
     assert problem.rule == "prose.number"
@@ -79,8 +81,8 @@ def test_generated_includes_exempt(fixture_project: Path):
     paper = fixture_project / "paper.qmd"
     paper.write_text(paper.read_text(encoding="utf-8") + "\n{{< include generated/table.md >}}\n", encoding="utf-8")
     project = Project.load(fixture_project)
-    assert "98,765" in expand(project, project.main_inputs[0]).body
-    assert numbers.check(project) == []
+    assert "98,765" in Document.read(project, project.main_inputs[0]).expanded.body
+    assert project_typed_numbers(project) == []
 
 
 def test_abstract_checked_without_shortcodes(fixture_project: Path):
@@ -89,7 +91,7 @@ def test_abstract_checked_without_shortcodes(fixture_project: Path):
     paper.write_text(text.replace(
         "---\n", "---\nabstract: |\n  We found {{< var counts.total >}} items\n  and 4,321 more by hand.\n", 1),
         encoding="utf-8")
-    problems = numbers.check(Project.load(fixture_project))
+    problems = project_typed_numbers(Project.load(fixture_project))
     assert [(str(p.location), p.message.split("'")[1]) for p in problems] == [("paper.qmd:4", "4,321")]
 
 
@@ -105,9 +107,9 @@ def test_report_check_fails_with_file_and_line(fixture_project: Path):
 
 
 def test_fixture_passes(fixture_project: Path):
-    assert numbers.check(Project.load(fixture_project)) == []
+    assert project_typed_numbers(Project.load(fixture_project)) == []
 
 
 def test_repository_chapters_pass():
-    problems = numbers.check(Project.load(REPO))
+    problems = project_typed_numbers(Project.load(REPO))
     assert problems == [], "\n".join(str(p) for p in problems)

@@ -14,7 +14,7 @@ def test_rendered_fixture_agrees(rendered_fixture):
     assert [(k, n) for k, n, _ in facts.captions] == [("Figure", 1), ("Table", 1)]
     assert facts.values["counts.total"] == "1,234"
     assert set(facts.entries) == {"knuth1984"}
-    assert compare(out / "paper.html", out / "paper.pdf") == []
+    assert compare(out / "paper.html", out / "paper.pdf").problems == []
 
 
 def tampered(rendered_fixture, tmp_path, old: str, new: str):
@@ -23,7 +23,7 @@ def tampered(rendered_fixture, tmp_path, old: str, new: str):
     text = (out / "paper.html").read_text(encoding="utf-8")
     assert old in text
     html.write_text(text.replace(old, new), encoding="utf-8")
-    return [p.message for p in compare(html, out / "paper.pdf")]
+    return [p.message for p in compare(html, out / "paper.pdf").problems]
 
 
 def test_caption_difference(rendered_fixture, tmp_path):
@@ -68,4 +68,4 @@ def test_parity_with_pure_python_pdf_reader(rendered_fixture, monkeypatch):
     monkeypatch.setattr(checks.shutil, "which", lambda name: None)
     out = rendered_fixture / "_output"
     assert "Fixture Paper" in checks.pdf_text(out / "paper.pdf")[0]
-    assert compare(out / "paper.html", out / "paper.pdf") == []
+    assert compare(out / "paper.html", out / "paper.pdf").problems == []

@@ -17,7 +17,7 @@ from reportkit.engines import BuiltinEngine, QuartoEngine, select_engine
 from reportkit.engines.base import RenderRequest
 from reportkit.engines.quarto import find_quarto, parse_log
 from reportkit.project import Project
-from reportkit.render import expand
+from reportkit.source import Document
 
 QUARTO_STDERR = """\
 Starting python3 kernel...Done
@@ -35,7 +35,7 @@ def first_line_with(path: Path, needle: str) -> int:
 def request_for(project_dir: Path, tmp_path: Path) -> RenderRequest:
     project = Project.load(project_dir)
     main = project.main_inputs[0]
-    return RenderRequest(project, main, ("pdf", "html"), tmp_path / "staging", expand(project, main))
+    return RenderRequest(Document.read(project, main), ("pdf", "html"), tmp_path / "staging")
 
 
 def test_command_is_an_argument_list(fixture_project, tmp_path):
@@ -78,6 +78,9 @@ FAKE_QUARTO = textwrap.dedent('''\
     """Stand-in for quarto: copies pre-rendered outputs and prints what QUARTO_FAKE_LOG holds."""
     import os, shutil, sys
     args = sys.argv[1:]
+    if args == ["--version"]:
+        print(os.environ.get("QUARTO_FAKE_VERSION", "1.11.0"))
+        sys.exit(0)
     assert args[0] == "render", args
     fmt = args[args.index("--to") + 1]
     out = args[args.index("--output-dir") + 1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reportkit.protocol import value_span
 from reportkit.shortcodes import Expander, escape_markdown
 
 
@@ -24,7 +25,7 @@ def test_nested_includes_relative_to_main_and_root(tmp_path):
     result = expand(tmp_path, main, {"x": "42"})
     assert not result.problems
     lines = result.body.splitlines()
-    b_text = 'B1 [42]{.quarto-var data-var="x"}'
+    b_text = 'B1 ' + value_span('42', 'x')
     assert lines.index("Top") < lines.index("A1") < lines.index(b_text) < lines.index("End")
     b_line = lines.index(b_text) + 1
     location = result.source_map.at(b_line)
@@ -45,7 +46,7 @@ def test_circular_include_names_the_cycle(tmp_path):
 def test_var_values_are_escaped_and_nested_keys_work(tmp_path):
     main = write(tmp_path / "m.qmd", "{{< var a.b >}} and {{< var tag >}}\n")
     body = expand(tmp_path, main, {"a": {"b": "1,234"}, "tag": "<b>*x*</b>"}).body
-    assert body.startswith('[1,234]{.quarto-var data-var="a.b"} and [' + escape_markdown("<b>*x*</b>") + "]")
+    assert body.startswith(value_span('1,234', 'a.b') + ' and [' + escape_markdown("<b>*x*</b>") + "]")
     assert "\\<b\\>\\*x\\*" in body
 
 
@@ -54,7 +55,7 @@ def test_var_in_code_link_target_or_metadata_is_plain(tmp_path):
                  "`{{< var n >}}` [link]({{< var n >}})\n\n```\n{{< var n >}}\n```\n")
     result = expand(tmp_path, main, {"n": "7"})
     assert result.body.splitlines()[:4] == ["`7` [link](7)", "", "```", "7"]
-    assert result.front_matter.strip() == "abstract: N=7"
+    assert result.front_matter == {"abstract": "N=7"}
 
 
 def test_non_scalar_var_and_unknown_shortcode_are_problems(tmp_path):

@@ -12,7 +12,6 @@ from urllib.parse import unquote
 from .errors import Problem
 
 # Quarto's (and our) markers for things that did not resolve.
-PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 MARKERS = re.compile(r"\?@[A-Za-z][\w:.-]*|\?var:[\w.-]+|\?meta:[\w.-]+")
 
 
@@ -56,10 +55,15 @@ def markers_in(text: str) -> list[str]:
     return list(dict.fromkeys(MARKERS.findall(text)))
 
 
+def marker_problems(markers: list[str], path: Path) -> list[Problem]:
+    """One problem per marker; its subject is what the marker stands for (``?@fig-x`` -> ``@fig-x``)."""
+    return [Problem("output.marker", f"unresolved marker {m} in {path.name}", subject=m[1:]) for m in markers]
+
+
 def check_html(path: Path) -> list[Problem]:
     """The page has no markers, every internal link has a target, every image exists."""
     facts = html_facts(path)
-    problems = [Problem("output.marker", f"unresolved marker {m} in {path.name}") for m in markers_in("".join(facts.text))]
+    problems = marker_problems(markers_in("".join(facts.text)), path)
     for target in dict.fromkeys(facts.links):
         if target and target not in facts.ids:
             problems.append(Problem("output.link", f"link to #{target} has no target in {path.name}"))
@@ -83,7 +87,7 @@ def pdf_text(path: Path) -> list[str]:
     pypdf; a long PDF is read as two halves in parallel), else pypdf."""
     pdftotext = shutil.which("pdftotext")
     if pdftotext:
-        pages = len(PDF_PAGE.findall(path.read_bytes()))
+        pages = page_count(path)
         halves = [(1, pages)] if pages < 8 else [(1, pages // 2), (pages // 2 + 1, pages)]
         jobs = [subprocess.Popen([pdftotext, "-enc", "UTF-8", "-f", str(a), "-l", str(b), str(path), "-"],
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for a, b in halves]
@@ -99,18 +103,38 @@ def pdf_text(path: Path) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
 
 
+def page_count(path: Path) -> int:
+    """Number of pages: poppler's pdfinfo where installed, else pypdf (0 for an unreadable file)."""
+    pdfinfo = shutil.which("pdfinfo")
+    if pdfinfo:
+        done = subprocess.run([pdfinfo, str(path)], capture_output=True, text=True, errors="replace")
+        match = re.search(r"^Pages:\s+(\d+)", done.stdout, re.M)
+        if done.returncode == 0 and match:
+            return int(match.group(1))
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        return len(PdfReader(str(path)).pages)
+    except (PdfReadError, OSError, ValueError):
+        return 0
+
+
 def check_pdf(path: Path, source: Path | None = None) -> list[Problem]:
     """The PDF is complete (header, end marker, at least one page) and has no markers.
 
     Markers are looked for in ``source`` (the Typst file it was compiled from) when given,
     which is much faster than extracting the PDF's text; otherwise in the extracted text.
-    Importing a PDF library costs more than a whole small render, so the structure check
-    reads the bytes directly; the tests check the PDFs in depth with pypdf.
+    The structure check reads the header and the end marker directly and counts the pages
+    with ``page_count``; the tests check the PDFs in depth with pypdf.
     """
-    data = path.read_bytes()
-    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
+    with open(path, "rb") as handle:
+        head = handle.read(5)
+        handle.seek(max(0, path.stat().st_size - 1024))
+        tail = handle.read()
+    if head != b"%PDF-" or b"%%EOF" not in tail:
         return [Problem("output.pdf", f"{path.name} is not a complete PDF file")]
-    if not PDF_PAGE.search(data):
+    if page_count(path) == 0:
         return [Problem("output.pdf", f"{path.name} has no pages")]
     if source is not None:
         text = source.read_text(encoding="utf-8").replace("\\", "")
@@ -119,7 +143,7 @@ def check_pdf(path: Path, source: Path | None = None) -> list[Problem]:
             text = "\n".join(pdf_text(path))
         except Exception as exc:  # pypdf raises several types for damaged files
             return [Problem("output.pdf", f"{path.name} cannot be read as PDF: {exc}")]
-    return [Problem("output.marker", f"unresolved marker {m} in {path.name}") for m in markers_in(text)]
+    return marker_problems(markers_in(text), path)
 
 
 def check_output(fmt: str, path: Path, source: Path | None = None) -> list[Problem]:

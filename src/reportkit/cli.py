@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 from pathlib import Path
+from typing import Callable, NoReturn
 
 import click
 
@@ -17,27 +19,51 @@ from .project import FORMATS, Project
 FORMAT_CHOICES = ("all", *FORMATS)
 
 
+def formats_of(to: str) -> tuple[str, ...]:
+    return FORMATS if to == "all" else (to,)
+
+
 def engine_option(default: str = "auto"):
     return click.option("--engine", type=click.Choice(ENGINE_CHOICES), default=default, show_default=True,
-                        help="auto: Quarto when a quarto executable is found, else the built-in engine.")
+                        help="auto uses Quarto when a quarto executable is on PATH or named by QUARTO_PATH, "
+                             "otherwise the built-in pandoc + Typst engine.")
 
 
 def to_option(default: str, help: str):
     return click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default=default, show_default=True, help=help)
-project_option = click.option(
-    "--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-    show_default=True, help="Project folder (or any folder inside it); the one holding _quarto.yml is used.",
-)
 
 
-def _fail(error: ReportError) -> None:
+def jobs_option(help: str = "Processes for independent project steps (the analysis)."):
+    return click.option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True, help=help)
+
+
+explain_option = click.option("--explain", is_flag=True, help="Say for every step why it runs (which input "
+                              "changed, which output is missing) or that it is up to date.")
+
+
+def _fail(error: ReportError) -> NoReturn:
+    click.echo(click.style("error: ", fg="red", bold=True) + str(error), err=True)
     if isinstance(error, StrictnessError):
-        click.echo(click.style("error: ", fg="red", bold=True) + str(error), err=True)
         click.echo("Fix these, or re-run with --allow-warnings to render anyway. "
                    "The previous outputs were left unchanged.", err=True)
-    else:
-        click.echo(click.style("error: ", fg="red", bold=True) + str(error), err=True)
     sys.exit(error.exit_code)
+
+
+def project_command(function: Callable) -> Callable:
+    """A subcommand that works on a project: adds ``--project``, loads the project (passed as
+    ``project``), and turns any ReportError into its message and exit code."""
+
+    @click.option("--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+                  default=Path("."), show_default=True,
+                  help="Project folder (or any folder inside it); the one holding _quarto.yml is used.")
+    @functools.wraps(function)
+    def wrapper(*args, project_dir: Path, **kwargs):
+        try:
+            return function(*args, project=Project.load(project_dir), **kwargs)
+        except ReportError as error:
+            _fail(error)
+
+    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,21 +85,16 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default="all", show_default=True,
-              help="Output format(s): pdf (via Typst), html (one standalone page), or all.")
-@click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="auto", show_default=True,
-              help="auto uses Quarto when a quarto executable is on PATH or named by QUARTO_PATH, "
-                   "otherwise the built-in pandoc + Typst engine.")
+@to_option("all", "Output format(s): pdf (via Typst), html (one standalone page), or all.")
+@engine_option()
 @click.option("--allow-warnings", is_flag=True,
               help="Report unresolved references, unknown variables, missing citations and includes "
                    "as warnings instead of failing.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and the files written.")
-@click.option("--explain", is_flag=True, help="Say for every step why it runs (which input changed, "
-              "which output is missing) or that it is up to date.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Processes for independent project steps (the analysis).")
-@project_option
-def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: bool, jobs: int, project_dir: Path) -> None:
+@explain_option
+@jobs_option()
+@project_command
+def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: bool, jobs: int, project: Project) -> None:
     """Render the paper to PDF and/or HTML in the output folder (default _output/).
 
     Only what is stale runs: the data check when data/ changed, the project's
@@ -98,13 +119,9 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: boo
     """
     from .render import render as run_render
 
-    formats = FORMATS if to == "all" else (to,)
-    progress = Progress(quiet)
     try:
-        project = Project.load(project_dir)
-        run_render(project, formats, engine, strict=not allow_warnings, progress=progress, explain=explain, jobs=jobs)
-    except ReportError as error:
-        _fail(error)
+        run_render(project, formats_of(to), engine, strict=not allow_warnings, progress=Progress(quiet),
+                   explain=explain, jobs=jobs)
     except KeyboardInterrupt:
         click.echo("interrupted: previous outputs left unchanged", err=True)
         sys.exit(130)
@@ -114,8 +131,8 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: boo
 @click.option("--parity", is_flag=True,
               help="Instead, compare the rendered HTML and PDF in the output folder: same numbered captions, "
                    "quoted values and cited works.")
-@project_option
-def check(parity: bool, project_dir: Path) -> None:
+@project_command
+def check(parity: bool, project: Project) -> None:
     """Check without rendering: the data package (checksums, schemas, provenance), then
     the sources (shortcodes, variables, includes).
 
@@ -124,35 +141,18 @@ def check(parity: bool, project_dir: Path) -> None:
       report check
       report check --parity      # after report render
     """
-    progress = Progress()
-    try:
-        project = Project.load(project_dir)
-        problems = _parity_problems(project) if parity else _source_problems(project)
-        if problems:
-            raise StrictnessError(problems)
-        progress.result("HTML and PDF agree" if parity else f"data and sources OK: {len(project.main_inputs)} document(s)")
-    except ReportError as error:
-        _fail(error)
+    from .lint import source_problems
 
-
-def _source_problems(project: Project) -> list:
-    from .render import data_package, expand
-
-    package = data_package(project)
-    if package is not None:
-        from .datapackage import require_valid
-
-        require_valid(package)  # raises DataError (exit 5) with every problem
-    from .numbers import check as typed_numbers
-
-    problems = []
-    for main_input in project.main_inputs:
-        problems += expand(project, main_input).problems
-    return problems + typed_numbers(project, expand)  # rule prose.number
+    problems = _parity_problems(project) if parity else source_problems(project)
+    if problems:
+        raise StrictnessError(problems)
+    Progress().result("HTML and PDF agree" if parity else f"data and sources OK: {len(project.main_inputs)} document(s)")
 
 
 def _parity_problems(project: Project) -> list:
     from . import parity
+    from .pipeline import expected
+    from .source import Document
 
     problems = []
     for main_input in project.main_inputs:
@@ -160,16 +160,17 @@ def _parity_problems(project: Project) -> list:
         missing = [p for p in (html, pdf) if not p.is_file()]
         if missing:
             raise ReportError(f"{project.relative(missing[0])} does not exist: run `report render` first")
-        problems += parity.compare(html, pdf)
+        report = parity.compare(html, pdf, expected(Document.read(project, main_input)))
+        Progress().info(f"{project.relative(html)} / {pdf.name}: {report.summary()}")
+        problems += report.problems
     return problems
 
 
 @main.command()
-@click.option("--explain", is_flag=True, help="Say for every step why it runs or that it is up to date.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Processes for independent project steps.")
-@project_option
-def build(explain: bool, jobs: int, project_dir: Path) -> None:
+@explain_option
+@jobs_option()
+@project_command
+def build(explain: bool, jobs: int, project: Project) -> None:
     """Bring the data check and the project's analysis steps up to date, without rendering.
 
     Writes the figures, tables and _variables.yml the chapters embed; only stale steps run.
@@ -179,27 +180,23 @@ def build(explain: bool, jobs: int, project_dir: Path) -> None:
       report build --explain
     """
     from .engines import BuiltinEngine
-    from .render import build_graph
+    from .plan import build_graph
 
     progress = Progress()
+    graph = build_graph(project, FORMATS, BuiltinEngine(), True, progress, jobs=jobs, documents=False)
     try:
-        project = Project.load(project_dir)
-        graph = build_graph(project, FORMATS, BuiltinEngine(), True, progress, jobs=jobs, documents=False)
-        try:
-            outcomes = graph.run(progress, explain)
-        finally:
-            graph.close()
-        ran = [o.step for o in outcomes if o.ran]
-        progress.result(f"built: {', '.join(ran)}" if ran else "everything up to date")
-    except ReportError as error:
-        _fail(error)
+        outcomes = graph.run(progress, explain)
+    finally:
+        graph.close()
+    ran = [o.step for o in outcomes if o.ran]
+    progress.result(f"built: {', '.join(ran)}" if ran else "everything up to date")
 
 
 @main.command()
 @to_option("all", "The formats a render would produce.")
 @engine_option()
-@project_option
-def status(to: str, engine: str, project_dir: Path) -> None:
+@project_command
+def status(to: str, engine: str, project: Project) -> None:
     """Say what `report render` would run now, and why, without running anything.
 
     \b
@@ -207,26 +204,21 @@ def status(to: str, engine: str, project_dir: Path) -> None:
       report status
     """
     from .engines import select_engine
-    from .render import build_graph
+    from .plan import build_graph
 
-    formats = FORMATS if to == "all" else (to,)
-    try:
-        project = Project.load(project_dir)
-        graph = build_graph(project, formats, select_engine(engine), True, Progress(), pre_render=True)
-        graph.close()  # status runs nothing; close a worker the step listing may have started
-        for outcome in graph.status():
-            state = "stale" if outcome.ran else "up to date"
-            click.echo(f"{outcome.step}: {state}" + (f" ({'; '.join(outcome.reasons)})" if outcome.reasons else ""))
-    except ReportError as error:
-        _fail(error)
+    graph = build_graph(project, formats_of(to), select_engine(engine), True, Progress(), pre_render=True)
+    graph.close()  # status runs nothing; close a worker the step listing may have started
+    for outcome in graph.status():
+        state = "stale" if outcome.ran else "up to date"
+        click.echo(f"{outcome.step}: {state}" + (f" ({'; '.join(outcome.reasons)})" if outcome.reasons else ""))
 
 
 @main.command()
 @to_option("all", "The formats to render and compare.")
 @engine_option("builtin")
 @click.option("--keep", is_flag=True, help="Keep the clean copy (its folder is printed) for inspection.")
-@project_option
-def verify(to: str, engine: str, keep: bool, project_dir: Path) -> None:
+@project_command
+def verify(to: str, engine: str, keep: bool, project: Project) -> None:
     """Re-render a clean copy of the tracked files, offline, and compare every output.
 
     Copies what git tracks to a temporary folder, renders it there with the network
@@ -239,26 +231,21 @@ def verify(to: str, engine: str, keep: bool, project_dir: Path) -> None:
       report render && report verify
     """
     from .engines import select_engine
-    from .render import build_graph
+    from .plan import build_graph
     from .reproducible import VerifyError
     from .reproducible import verify as run_verify
 
-    formats = FORMATS if to == "all" else (to,)
     progress = Progress()
-    try:
-        project = Project.load(project_dir)
-        graph = build_graph(project, formats, select_engine(engine), True, progress)
-        graph.close()
-        names = [o for step in graph.steps.values() for o in step.outputs]
-        progress.info(f"Rendering a clean copy of the tracked files ({len(names)} outputs to compare) ...")
-        differences, copy = run_verify(project.root, ["--to", to, "--engine", engine], names, keep)
-        if keep:
-            progress.info(f"clean copy kept in {copy}")
-        if differences:
-            raise VerifyError(f"{len(differences)} output(s) differ from a clean render:\n  " + "\n  ".join(differences))
-        progress.result(f"verified: all {len(names)} outputs are identical to a clean, offline render")
-    except ReportError as error:
-        _fail(error)
+    graph = build_graph(project, formats_of(to), select_engine(engine), True, progress)
+    graph.close()
+    names = [o for step in graph.steps.values() for o in step.outputs]
+    progress.info(f"Rendering a clean copy of the tracked files ({len(names)} outputs to compare) ...")
+    differences, copy = run_verify(project.root, ["--to", to, "--engine", engine], names, keep)
+    if keep:
+        progress.info(f"clean copy kept in {copy}")
+    if differences:
+        raise VerifyError(f"{len(differences)} output(s) differ from a clean render:\n  " + "\n  ".join(differences))
+    progress.result(f"verified: all {len(names)} outputs are identical to a clean, offline render")
 
 
 @main.command()
@@ -267,8 +254,8 @@ def verify(to: str, engine: str, keep: bool, project_dir: Path) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=4848, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--allow-warnings", is_flag=True, help="Show pages with unresolved references as warnings.")
-@project_option
-def preview(to: str, engine: str, port: int, allow_warnings: bool, project_dir: Path) -> None:
+@project_command
+def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Project) -> None:
     """Render, serve the HTML on localhost, and re-render whatever changed on each save.
 
     Watches every input of the build (chapters and what they include, data, analysis
@@ -280,17 +267,13 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project_dir: 
       report preview             # then open http://127.0.0.1:4848/paper.html
     """
     from .engines import select_engine
+    from .plan import build_graph
     from .preview import Preview
-    from .render import build_graph
     from .render import render as run_render
 
-    formats = FORMATS if to == "all" else (to,)
+    formats = formats_of(to)
     progress = Progress()
-    try:
-        project = Project.load(project_dir)
-        chosen = select_engine(engine)
-    except ReportError as error:
-        _fail(error)
+    chosen = select_engine(engine)
     root = project.root
 
     def rebuild() -> None:
@@ -308,22 +291,18 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project_dir: 
 
 @main.command()
 @click.option("--dry-run", "-n", is_flag=True, help="List what would be removed without removing it.")
-@project_option
-def clean(dry_run: bool, project_dir: Path) -> None:
+@project_command
+def clean(dry_run: bool, project: Project) -> None:
     """Remove generated outputs (the output folder and reportkit's cache); never sources or data.
 
     \b
     Example:
       report clean --dry-run
     """
-    try:
-        project = Project.load(project_dir)
-    except ReportError as error:
-        _fail(error)
     output = project.output_dir.resolve()
     if output == project.root or project.root not in output.parents or any(output in m.parents for m in project.main_inputs):
-        _fail(ConfigError(f"refusing to clean output-dir {output}: it is not a folder of its own inside the project",
-                          rule="config.output-dir"))
+        raise ConfigError(f"refusing to clean output-dir {output}: it is not a folder of its own inside the project",
+                          rule="config.output-dir")
     targets = [output, project.root / ".reportkit"]
     for target in targets:
         if target.exists():

@@ -36,7 +36,8 @@ from pathlib import Path
 
 from reportkit.errors import DataError, Location, Problem
 
-#: Keys every resource must carry, non-empty. ``sources`` entries need ``title`` and ``path`` (a URL or a
+#: Keys every resource must carry, non-empty, unless the project sets its own list under ``reportkit:
+#: required-provenance:`` in ``_quarto.yml``. ``sources`` entries need ``title`` and ``path`` (a URL or a
 #: local file); ``licenses`` entries need ``name`` or ``path``.
 REQUIRED_PROVENANCE: tuple[str, ...] = (
     "title",          # what the series is
@@ -70,8 +71,45 @@ _FRICTIONLESS_RULES = {
 }
 
 
-def check_datapackage(path: Path) -> list[Problem]:
-    """Every problem of the data package at ``path`` (a ``datapackage.json``); ``[]`` if it is valid."""
+def package_files(path: Path) -> list[Path]:
+    """The files a data package consists of: its descriptor, every resource's file and every
+    declared original. A descriptor that cannot be read gives just itself (the check reports why)."""
+    path = Path(path)
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return [path]
+    files = [path]
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    for resource in resources if isinstance(resources, list) else []:
+        if isinstance(resource, dict):
+            files += [path.parent / str(resource["path"])] if resource.get("path") else []
+            files += [path.parent / str(o["path"]) for o in resource.get("originals") or []
+                      if isinstance(o, dict) and o.get("path")]
+    return files
+
+
+def without_checksums(content: bytes) -> bytes:
+    """A descriptor without its per-file ``hash`` and ``bytes`` entries: what a reader of the package's
+    metadata (titles, sources, schemas) depends on, unchanged when only another file's bytes changed."""
+    try:
+        descriptor = json.loads(content)
+    except ValueError:
+        return content
+
+    def strip(node):
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k not in ("hash", "bytes")}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    return json.dumps(strip(descriptor), sort_keys=True).encode("utf-8")
+
+
+def check_datapackage(path: Path, required: tuple[str, ...] = REQUIRED_PROVENANCE) -> list[Problem]:
+    """Every problem of the data package at ``path`` (a ``datapackage.json``); ``[]`` if it is valid.
+    ``required`` are the provenance keys every resource must carry, non-empty."""
     path = Path(path)
     where = Location(_display(path))
     if not path.is_file():
@@ -96,7 +134,7 @@ def check_datapackage(path: Path) -> list[Problem]:
             continue
         name = res.get("name") or f"#{i + 1}"
         res_where = Location(where.file, _json_line(text, name))
-        problems += _check_provenance(res, name, res_where)
+        problems += _check_provenance(res, name, res_where, required)
         file_problems = _check_file(res, name, base, res_where)
         problems += file_problems
         if not any(p.rule in ("data.missing-file", "data.empty", "data.encoding", "data.descriptor")
@@ -106,9 +144,9 @@ def check_datapackage(path: Path) -> list[Problem]:
     return problems
 
 
-def require_valid(path: Path) -> None:
+def require_valid(path: Path, required: tuple[str, ...] = REQUIRED_PROVENANCE) -> None:
     """Raise ``DataError`` carrying every problem unless the package at ``path`` is valid."""
-    problems = check_datapackage(path)
+    problems = check_datapackage(path, required)
     if problems:
         raise DataError(problems)
 
@@ -119,9 +157,9 @@ def _empty(value) -> bool:
         (isinstance(value, str) and not value.strip())
 
 
-def _check_provenance(res: dict, name: str, where: Location) -> list[Problem]:
+def _check_provenance(res: dict, name: str, where: Location, required: tuple[str, ...]) -> list[Problem]:
     out = []
-    for key in REQUIRED_PROVENANCE:
+    for key in required:
         if _empty(res.get(key)):
             state = "is missing" if key not in res else "is empty"
             out.append(Problem("data.provenance", f"resource '{name}': provenance field '{key}' {state}", where))

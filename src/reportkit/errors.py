@@ -28,11 +28,18 @@ class Location:
 
 @dataclass
 class Problem:
-    """One finding of a strictness rule: an error in strict mode, a warning otherwise."""
+    """One finding of a strictness rule: an error in strict mode, a warning otherwise.
+
+    ``subject`` is what the problem is about, as the source spells it (``@fig-x`` for a
+    cross-reference, ``@key`` for a citation, ``var:name`` for a variable, an image path):
+    it is how a problem without a location is located, and how an output marker is matched
+    to the source problem that explains it. Never parsed out of ``message``.
+    """
 
     rule: str
     message: str
     location: Location | None = None
+    subject: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 from typing import Callable
 
 from .errors import ReportError
@@ -96,34 +97,18 @@ class BuildGraph:
         deps.discard(step.name)
         return deps
 
+    def _sorter(self) -> TopologicalSorter:
+        sorter = TopologicalSorter()
+        for name, step in self.steps.items():
+            sorter.add(name, *sorted(self.dependencies(step)))
+        return sorter
+
     def _topological(self) -> list[str]:
-        order, state = [], {}
-
-        def visit(name: str, chain: tuple[str, ...]) -> None:
-            if state.get(name) == "done":
-                return
-            if state.get(name) == "active":
-                raise GraphError(f"circular dependency between steps: {' -> '.join((*chain, name))}")
-            state[name] = "active"
-            for dep in sorted(self.dependencies(self.steps[name])):
-                visit(dep, (*chain, name))
-            state[name] = "done"
-            order.append(name)
-
-        for name in self.steps:
-            visit(name, ())
-        return order
-
-    def dependents(self, name: str) -> set[str]:
-        """Every step downstream of ``name``."""
-        found, frontier = set(), {name}
-        while frontier:
-            current = frontier.pop()
-            for other in self.steps.values():
-                if current in self.dependencies(other) and other.name not in found:
-                    found.add(other.name)
-                    frontier.add(other.name)
-        return found
+        """Step names in an order where every step comes after its dependencies."""
+        try:
+            return list(self._sorter().static_order())
+        except CycleError as error:
+            raise GraphError(f"circular dependency between steps: {' -> '.join(reversed(error.args[1]))}") from error
 
     # -- staleness ----------------------------------------------------------------------
     def reasons(self, step: Step, inputs: dict[str, str | None]) -> list[str]:
@@ -165,12 +150,11 @@ class BuildGraph:
         outcomes: dict[str, Outcome] = {}
         finished: set[str] = set()
         running: dict[Future, tuple[Step, dict]] = {}
-        pending = list(self.order)
+        sorter = self._sorter()
+        sorter.prepare()
         try:
-            while pending or running:
-                while ready := [n for n in pending if self.dependencies(self.steps[n]) <= finished]:
-                    name = ready[0]
-                    pending.remove(name)
+            while sorter.is_active():
+                for name in sorter.get_ready():
                     step = self.steps[name]
                     inputs = self.fingerprints.digests(step.all_inputs())
                     why = self.reasons(step, inputs)
@@ -181,11 +165,10 @@ class BuildGraph:
                         running[step.submit(step)] = (step, inputs)
                     else:
                         finished.add(name)
+                        sorter.done(name)
                         self._release(finished)
                 if not running:
-                    if pending:
-                        raise GraphError(f"steps cannot start: {', '.join(pending)}")
-                    break
+                    continue  # steps that were up to date made others ready
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in done:
                     step, inputs = running.pop(future)
@@ -193,6 +176,7 @@ class BuildGraph:
                     self._record(step, inputs)
                     self.state.save()
                     finished.add(step.name)
+                    sorter.done(step.name)
                 self._release(finished)
         finally:
             for future in running:

@@ -8,13 +8,14 @@ author can fix it (rule ``prose.number``).
 
 Not prose, skipped whole: fenced code and raw blocks, display math, headings, pipe tables,
 div fences, HTML comments, YAML, and lines that come from files in a ``generated`` folder
-(tables and appendices written by the analysis).
+(tables and appendices written by the analysis; the folder name is a setting too).
 
 Inside a line, removed before scanning: substituted variables (``[v]{.quarto-var ...}``),
 inline code, inline math, URLs and link targets, attribute blocks ``{...}``, citations and
 cross-references (``[@key, p. 3]``, ``@fig-x``), footnote marks.
 
-Exempt tokens: years (1700–2100, also ``1990s`` and ``2025/26``), dates (``30 November 2022``, ISO dates),
+Exempt tokens (the word lists and patterns are ``NumberRules``, settable under ``reportkit:
+prose-numbers:`` in ``_quarto.yml``; English defaults): years (1700–2100, also ``1990s`` and ``2025/26``), dates (``30 November 2022``, ISO dates),
 numbers after a reference word (section, table, figure, chapter, appendix, article, No., №,
 decree, law, p., vol., ...), legal numbers such as ``477-IV``, ordinals (``2nd``, ``20th``),
 identifiers (``M04``, ``COVID-19``) and whole numbers up to ten. Everything else — numbers with
@@ -25,18 +26,19 @@ is reported.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Iterable
 
 from .errors import Location, Problem
-from .shortcodes import FENCE, Expanded, split_front_matter
+from .protocol import VALUE_CLASS
 
 RULE = "prose.number"
-SMALL = 10
-YEARS = (1700, 2100)
+FENCE = re.compile(r"^\s*(```|~~~)")
 
-MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-          r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
 REFERENCE_WORDS = (
     "section", "sections", "sec", "table", "tables", "tab", "figure", "figures", "fig", "figs",
     "chapter", "chapters", "ch", "appendix", "appendices", "article", "articles", "art", "arts",
@@ -45,10 +47,61 @@ REFERENCE_WORDS = (
     "number", "issue", "decree", "decrees", "law", "laws", "order", "resolution", "step", "steps",
     "phase", "equation", "eq", "footnote", "note", "version", "edition", "ed", "series",
 )
+# A legal number's suffix after the number: 477-IV (Kazakhstan's laws carry the convocation in Roman numerals).
+LEGAL_SUFFIX = r"-[IVXLC]+\b"
+SCALE_WORDS = ("million", "billion", "thousand")
+
+
+@dataclass(frozen=True)
+class NumberRules:
+    """What counts as an exempt number: a project may set each under ``reportkit: prose-numbers:``."""
+
+    months: tuple[str, ...] = MONTHS
+    reference_words: tuple[str, ...] = REFERENCE_WORDS
+    legal_suffix: str = LEGAL_SUFFIX
+    scale_words: tuple[str, ...] = SCALE_WORDS
+    small: int = 10
+    years: tuple[int, int] = (1700, 2100)
+    generated_folder: str = "generated"
+
+    @classmethod
+    def from_settings(cls, options: dict | None, generated_folder: str = "generated") -> NumberRules:
+        """Rules from the ``prose-numbers`` mapping (keys with hyphens; lists as YAML lists)."""
+        options = options or {}
+        values = {"generated_folder": generated_folder}
+        for name in ("months", "reference_words", "scale_words"):
+            if name.replace("_", "-") in options:
+                values[name] = tuple(str(v) for v in options[name.replace("_", "-")])
+        if "legal-suffix" in options:
+            values["legal_suffix"] = str(options["legal-suffix"])
+        if "small" in options:
+            values["small"] = int(options["small"])
+        if "years" in options:
+            first, last = options["years"]
+            values["years"] = (int(first), int(last))
+        return cls(**values)
+
+    @cached_property
+    def _patterns(self) -> dict[str, re.Pattern]:
+        months = "(?:" + "|".join(map(re.escape, self.months)) + r")\.?"
+        words = "|".join(map(re.escape, self.reference_words))
+        return {
+            "dates": [
+                re.compile(rf"\b(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{months}(?![A-Za-z])", re.I),
+                re.compile(rf"\b{months}\s+(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b", re.I),
+            ],
+            "reference": re.compile(rf"(?:\b(?:{words})\.?|№|§)\s*(?:\d+[.,]?\s*(?:and|or|to|–|-)?\s*)*$", re.I),
+            "legal": re.compile(self.legal_suffix),
+            "scale": re.compile(r"\s*(?:[–-]\s*\d+(?:\.\d+)?\s*)?(?:" + "|".join(map(re.escape, self.scale_words))
+                                + r")\b", re.I),
+        }
+
+
+DEFAULT_RULES = NumberRules()
 
 # Removed from a line before numbers are looked for (order matters: spans before attributes).
 _STRIP = [
-    re.compile(r"\[(?:\\.|[^\]\\])*\]\{\.quarto-var[^}]*\}"),  # substituted variables
+    re.compile(r"\[(?:\\.|[^\]\\])*\]\{\." + re.escape(VALUE_CLASS) + r"[^}]*\}"),  # substituted variables
     re.compile(r"`+[^`]*`+"),                                  # inline code
     re.compile(r"\$[^$\s][^$]*\$"),                            # inline math
     re.compile(r"<!--.*?-->"),                                 # one-line HTML comments
@@ -62,19 +115,12 @@ _STRIP = [
     re.compile(r"\bdoi:\s*\S+", re.I),                         # DOIs
     re.compile(r"\b\d{4}-\d{2}(?:-\d{2})?\b"),                 # ISO dates
 ]
-_DATES = [
-    re.compile(rf"\b(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}(?![A-Za-z])", re.I),
-    re.compile(rf"\b{MONTHS}\s+(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b", re.I),
-]
 NUMBER = re.compile(
     r"(?<![\w.,])(?P<sign>[+\-−–]?)(?P<int>\d{1,3}(?:[,\u00a0\u202f]\d{3})+|\d+)(?P<dec>\.\d+)?"
     r"(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
 )
-_REFERENCE_BEFORE = re.compile(
-    r"(?:\b(?:" + "|".join(REFERENCE_WORDS) + r")\.?|№|§)\s*(?:\d+[.,]?\s*(?:and|or|to|–|-)?\s*)*$",
-    re.I,
-)
 _BLOCK_SKIP = re.compile(r"^\s*(?:#{1,6}\s|\||:{3,}|\+[-=:]|<!--|-->|\$\$|\\\[|---\s*$)")
+_SHORTCODE = re.compile(r"\{\{<.*?>\}\}")
 
 
 @dataclass
@@ -85,39 +131,39 @@ class Finding:
     column: int
 
 
-def clean(line: str) -> str:
+def clean(line: str, rules: NumberRules = DEFAULT_RULES) -> str:
     """The line with everything that is not running prose blanked out (same length kept)."""
-    for pattern in _STRIP + _DATES:
+    for pattern in _STRIP + rules._patterns["dates"]:
         line = pattern.sub(lambda m: " " * len(m.group(0)), line)
     return line
 
 
-def _exempt(match: re.Match, text: str) -> bool:
+def _exempt(match: re.Match, text: str, rules: NumberRules) -> bool:
     whole, dec, pct = match.group("int"), match.group("dec"), match.group("pct")
     start, end = match.start("int"), match.end()
     before, after = text[:start], text[end:]
     if before[-1:].isalpha() or before[-1:] == "_" or re.search(r"[A-Za-z]-$", before):
         return True  # identifier: M04, H1, COVID-19
-    if re.match(r"-[IVXLC]+\b", after) or re.match(r"(?:st|nd|rd|th)\b", after):
+    if rules._patterns["legal"].match(after) or re.match(r"(?:st|nd|rd|th)\b", after):
         return True  # legal number 477-IV, ordinal 20th
-    if _REFERENCE_BEFORE.search(before):
+    if rules._patterns["reference"].search(before):
         return True  # Section 3, Decree No. 961, p. 12
     if re.search(r"\b(?:17|18|19|20)\d{2}[/–-]$", before) and len(whole) == 2 and not dec and not pct:
         return True  # second year of a short range: 2025/26, 2023–27
     plain = whole.isdigit() and not dec and not pct
-    if plain and len(whole) == 4 and YEARS[0] <= int(whole) <= YEARS[1] and not match.group("sign"):
+    if plain and len(whole) == 4 and rules.years[0] <= int(whole) <= rules.years[1] and not match.group("sign"):
         return True  # a year (also 1990s)
-    if plain and int(whole) <= SMALL and not re.match(r"\s*(?:[–-]\s*\d+(?:\.\d+)?\s*)?(?:million|billion|thousand)\b", after, re.I):
+    if plain and int(whole) <= rules.small and not rules._patterns["scale"].match(after):
         return True
     return False
 
 
-def scan_line(line: str) -> list[Finding]:
+def scan_line(line: str, rules: NumberRules = DEFAULT_RULES) -> list[Finding]:
     """Number tokens in one line of prose that should be variables."""
-    text = clean(line)
+    text = clean(line, rules)
     found = []
     for match in NUMBER.finditer(text):
-        if match.group("int") and not _exempt(match, text):
+        if match.group("int") and not _exempt(match, text, rules):
             found.append(Finding(match.group(0).strip(), match.start()))
     return found
 
@@ -126,11 +172,12 @@ def _is_generated(location: Location | None, folder: str) -> bool:
     return location is not None and folder in Path(location.file).parts
 
 
-def scan_expanded(expanded: Expanded, generated: str = "generated") -> list[Problem]:
-    """Problems for every typed number in the prose of an expanded document body."""
+def scan_body(lines: Iterable[tuple[str, Location | None]], rules: NumberRules = DEFAULT_RULES) -> list[Problem]:
+    """Problems for every typed number in the prose of a document body, given line by line with
+    the location each line came from."""
     problems: list[Problem] = []
     in_fence = in_math = in_comment = False
-    for number, line in enumerate(expanded.body.split("\n"), start=1):
+    for line, location in lines:
         stripped = line.strip()
         if FENCE.match(line):
             in_fence = not in_fence
@@ -145,28 +192,25 @@ def scan_expanded(expanded: Expanded, generated: str = "generated") -> list[Prob
             if line.count("$$") % 2 == 1 or stripped in ("\\[", "\\]"):
                 in_math = not in_math  # display math opens or closes on this line
             continue
-        location = expanded.source_map.at(number)
-        if in_fence or in_math or _BLOCK_SKIP.match(line) or _is_generated(location, generated):
+        if in_fence or in_math or _BLOCK_SKIP.match(line) or _is_generated(location, rules.generated_folder):
             continue
-        problems += [_problem(f, location) for f in scan_line(line)]
+        problems += [_problem(f, location) for f in scan_line(line, rules)]
     return problems
 
 
-def scan_abstract(main: Path, shown: Path | str) -> list[Problem]:
-    """Typed numbers in the ``abstract`` of a document's front matter (shortcodes removed)."""
-    try:
-        front, _, _ = split_front_matter(main.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return []
+def scan_abstract(front_matter: str, file: Path | str, first_line: int = 2,
+                  rules: NumberRules = DEFAULT_RULES) -> list[Problem]:
+    """Typed numbers in the ``abstract`` of a document's raw front matter (shortcodes removed);
+    ``first_line`` is the file line of the front matter's first line."""
     problems, inside = [], False
-    for index, line in enumerate(front.splitlines()):
+    for index, line in enumerate(front_matter.splitlines()):
         if re.match(r"^abstract\s*:", line):
             inside, line = True, line.split(":", 1)[1]
         elif inside and re.match(r"^\S", line):
             break
         if inside:
-            line = re.sub(r"\{\{<.*?>\}\}", lambda m: " " * len(m.group(0)), line)
-            problems += [_problem(f, Location(shown, index + 2)) for f in scan_line(line)]
+            line = _SHORTCODE.sub(lambda m: " " * len(m.group(0)), line)
+            problems += [_problem(f, Location(file, index + first_line)) for f in scan_line(line, rules)]
     return problems
 
 
@@ -175,15 +219,5 @@ def _problem(finding: Finding, location: Location | None) -> Problem:
         RULE,
         f"number typed into prose: '{finding.token}' (quote computed values with {{{{< var ... >}}}})",
         location,
+        subject=finding.token,
     )
-
-
-def check(project, expand=None) -> list[Problem]:
-    """Typed-number problems of every main document of a project."""
-    if expand is None:
-        from .render import expand
-    problems: list[Problem] = []
-    for main in project.main_inputs:
-        problems += scan_abstract(main, project.relative(main))
-        problems += scan_expanded(expand(project, main))
-    return problems

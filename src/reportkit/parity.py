@@ -15,10 +15,47 @@ from pathlib import Path
 
 from .checks import pdf_text
 from .errors import Problem
+from .protocol import VALUE_CLASS, VALUE_NAME_ATTRIBUTE
 
-CAPTION = re.compile(r"^(Figure|Table)\s+(\d+):\s*(.*)$", re.S)
-PDF_CAPTION = re.compile(r"(Figure|Table)\s+(\d+):")
 PREFIX_CHARS = 60  # how much of each caption / bibliography entry must match
+FLOAT_LABEL = re.compile(r"\{[^}]*#((?:fig|tbl)-[\w:.-]+)")
+VALUE_SPAN = re.compile(r"\{\." + re.escape(VALUE_CLASS) + r"\b")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the sources promise a reader: the caption words (``crossref: fig-title``, ``tbl-title``,
+    ``title-delim``), and how many float labels and quoted values they hold."""
+
+    titles: tuple[str, str] = ("Figure", "Table")
+    delimiter: str = ":"
+    floats: int = 0
+    values: int = 0
+
+    @classmethod
+    def of(cls, body: str, crossref: dict | None) -> Expected:
+        crossref = crossref if isinstance(crossref, dict) else {}
+        return cls(titles=(str(crossref.get("fig-title", "Figure")), str(crossref.get("tbl-title", "Table"))),
+                   delimiter=str(crossref.get("title-delim", ":")),
+                   floats=len(set(FLOAT_LABEL.findall(body))), values=len(VALUE_SPAN.findall(body)))
+
+    def caption(self) -> re.Pattern:
+        """A numbered caption's start: ``Figure 3:`` (group 1 the title, group 2 the number)."""
+        titles = "|".join(re.escape(t) for t in self.titles)
+        return re.compile(rf"({titles})\s+(\d+){re.escape(self.delimiter)}")
+
+
+@dataclass
+class ParityReport:
+    """How much was compared, and every difference found."""
+
+    captions: int = 0
+    values: int = 0
+    entries: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.captions} captions, {self.values} values, {self.entries} references compared"
 
 
 def squash(text: str) -> str:
@@ -37,10 +74,11 @@ class RenderedFacts:
 
 
 class _HtmlReader(HTMLParser):
-    """Collects figcaptions, quarto-var values and csl-entry texts."""
+    """Collects figcaptions, quoted values (the protocol's value class) and csl-entry texts."""
 
-    def __init__(self) -> None:
+    def __init__(self, expected: Expected) -> None:
         super().__init__(convert_charrefs=True)
+        self.caption = re.compile(expected.caption().pattern + r"\s*(.*)$", re.S)
         self.facts = RenderedFacts()
         self._stack: list[tuple[str, str, str]] = []  # (tag, kind, key) of open elements we collect
         self._buffers: dict[int, list[str]] = {}
@@ -51,8 +89,8 @@ class _HtmlReader(HTMLParser):
         kind = key = ""
         if tag == "figcaption":
             kind = "caption"
-        elif "quarto-var" in classes and a.get("data-var"):
-            kind, key = "var", a["data-var"]
+        elif VALUE_CLASS in classes and a.get(VALUE_NAME_ATTRIBUTE):
+            kind, key = "var", a[VALUE_NAME_ATTRIBUTE]
         elif "csl-entry" in classes and (a.get("id") or "").startswith("ref-"):
             kind, key = "entry", a["id"][4:]
         self._stack.append((tag, kind, key))
@@ -75,7 +113,7 @@ class _HtmlReader(HTMLParser):
 
     def _store(self, kind, key, text):
         if kind == "caption":
-            match = CAPTION.match(text.replace("\u00a0", " "))
+            match = self.caption.match(text.replace("\u00a0", " "))
             if match:
                 self.facts.captions.append((match.group(1), int(match.group(2)), match.group(3)))
         elif kind == "var":
@@ -84,31 +122,38 @@ class _HtmlReader(HTMLParser):
             self.facts.entries[key] = text
 
 
-def html_facts(path: Path) -> RenderedFacts:
-    reader = _HtmlReader()
+def html_facts(path: Path, expected: Expected = Expected()) -> RenderedFacts:
+    reader = _HtmlReader(expected)
     reader.feed(path.read_text(encoding="utf-8"))
     return reader.facts
 
 
-def compare(html: Path, pdf: Path) -> list[Problem]:
-    """Every difference between what the HTML and the PDF show, as problems."""
-    facts = html_facts(html)
+def compare(html: Path, pdf: Path, expected: Expected = Expected()) -> ParityReport:
+    """Every difference between what the HTML and the PDF show. Comparing nothing where the
+    sources hold floats or quoted values is itself a problem (the check would prove nothing)."""
+    facts = html_facts(html, expected)
     text = " ".join(pdf_text(pdf)).replace("\u00a0", " ")
     squashed = squash(text)
-    problems = []
+    report = ParityReport(len(facts.captions), len(facts.values), len(facts.entries))
+    problems = report.problems
 
     def differ(message: str) -> None:
         problems.append(Problem("parity", f"{html.name} vs {pdf.name}: {message}"))
 
+    if expected.floats and not facts.captions:
+        differ(f"the sources label {expected.floats} figure(s)/table(s) but no numbered caption "
+               f"('{expected.titles[0]} 1{expected.delimiter}') was found in the HTML")
+    if expected.values and not facts.values:
+        differ(f"the sources quote {expected.values} value(s) but none was found in the HTML")
     html_numbers = [(kind, number) for kind, number, _ in facts.captions]
-    pdf_numbers = [(kind, int(number)) for kind, number in PDF_CAPTION.findall(text)]
-    for kind in ("Figure", "Table"):
+    pdf_numbers = [(kind, int(number)) for kind, number in expected.caption().findall(text)]
+    for kind in expected.titles:
         in_html = [n for k, n in html_numbers if k == kind]
         in_pdf = [n for k, n in pdf_numbers if k == kind]
         if in_html != in_pdf:
             differ(f"{kind.lower()} captions numbered {in_html} in HTML but {in_pdf} in PDF")
     for kind, number, caption in facts.captions:
-        if squash(f"{kind} {number}: {caption}")[:PREFIX_CHARS] not in squashed:
+        if squash(f"{kind} {number}{expected.delimiter} {caption}")[:PREFIX_CHARS] not in squashed:
             differ(f"caption of {kind} {number} ({caption[:50]!r}) not found in the PDF")
     for name, value in facts.values.items():
         if squash(value) not in squashed:
@@ -116,4 +161,4 @@ def compare(html: Path, pdf: Path) -> list[Problem]:
     for key, entry in facts.entries.items():
         if squash(entry)[:PREFIX_CHARS] not in squashed:
             differ(f"bibliography entry {key} ({entry[:50]!r}) not found in the PDF")
-    return problems
+    return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import click
 
@@ -31,15 +31,18 @@ class Progress:
         click.echo(message)
 
     @contextmanager
-    def step(self, label: str) -> Iterator[None]:
-        """Time a step; print ``label ... 0.12s`` when it ends (``failed`` if it raised)."""
+    def step(self, label: str) -> Iterator[Callable[[str], None]]:
+        """Time a step; print ``label ... 0.12s`` when it ends (``failed`` if it raised).
+        The step may call the yielded function to add a note: ``label ... 0.12s (note)``."""
         start = time.perf_counter()
+        notes: list[str] = []
         try:
-            yield
+            yield notes.append
         except BaseException:
             self.info(f"  {label} ... failed after {time.perf_counter() - start:.2f}s")
             raise
-        self.info(f"  {label} ... {time.perf_counter() - start:.2f}s")
+        suffix = f" ({'; '.join(notes)})" if notes else ""
+        self.info(f"  {label} ... {time.perf_counter() - start:.2f}s{suffix}")
 
     def stream(self, line: str) -> None:
         """A line of a subprocess's own progress (indented)."""

@@ -111,7 +111,7 @@ class Project:
         return cls(root, config, variables, main_inputs, output_dir, text)
 
     def reload(self) -> Project:
-        """Read the configuration and variables again (after pre-render steps wrote them)."""
+        """Read the configuration and variables again (after the project's steps wrote them)."""
         return Project.load(self.root)
 
     @staticmethod
@@ -126,6 +126,10 @@ class Project:
     def config_path(self) -> Path:
         return self.root / CONFIG_NAME
 
+    def line_of_key(self, key: str) -> int | None:
+        """Line of a top-level key in ``_quarto.yml`` (for messages about its value)."""
+        return _line_of_key(self.config_text, key)
+
     @property
     def project_settings(self) -> dict:
         return self.config.get("project") or {}
@@ -138,8 +142,7 @@ class Project:
 
     def document_metadata(self) -> dict:
         """Project-level document metadata: every top-level key except project/format."""
-        return {k: v for k, v in self.config.items() if k not in ("project", "format")}
-
+        return {k: v for k, v in self.config.items() if k not in ("project", "format", "reportkit")}
 
     def stem(self, main_input: Path) -> str:
         """Stable output name: the main document's file name without extension."""

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Location, Problem
+from .errors import ConfigError, Location, Problem
 from .metadata import deep_merge
-from .project import load_yaml, resolve_path
+from .project import CONFIG_NAME, load_yaml, resolve_path
+from .protocol import value_span
 
 SHORTCODE = re.compile(r"(\{?)\{\{<\s*([A-Za-z][\w-]*)((?:\s+[^>]*?)?)\s*>\}\}(\}?)")
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -53,10 +54,16 @@ class SourceMap:
 
 @dataclass
 class Expanded:
-    """A main document after shortcode expansion."""
+    """A main document after shortcode expansion.
+
+    ``front_matter`` is the document's YAML front matter, parsed once, with shortcodes in its
+    string values substituted; ``front_matter_text`` is the raw YAML (its first line is line
+    ``front_matter_line`` of the file).
+    """
 
     body: str
-    front_matter: str
+    front_matter: dict
+    front_matter_text: str
     front_matter_line: int
     source_map: SourceMap
     problems: list[Problem]
@@ -99,9 +106,7 @@ class Expander:
         self.root = root
         self.variables = variables
         self.project_metadata = project_metadata
-        self._metadata: dict | None = None
-        self._front_matter_text = ""
-        self._main: Path | None = None
+        self._metadata: dict = project_metadata
         self._config_text = config_text
         self._in_fence = False
         self.problems: list[Problem] = []
@@ -112,23 +117,23 @@ class Expander:
         text = self._read(main, None)
         if text is None:
             text = ""
-        front, body, front_lines = split_front_matter(text)
+        front_text, body, front_lines = split_front_matter(text)
+        front = load_yaml(main, front_text, first_line=2) if front_text.strip() else {}
+        if not isinstance(front, dict):
+            raise ConfigError("front matter must be a YAML mapping", Location(self._show(main), 2), "config.shape")
         self.files.append(main)
-        self._front_matter_text = front
-        self._main = main
+        self._metadata = deep_merge(self.project_metadata, front)
         out_lines: list[str] = []
         locations: list[Location] = []
-        base = main.parent
-        self._expand_lines(body, main, front_lines, base, (), out_lines, locations)
+        self._expand_lines(body, main, front_lines, main.parent, (), out_lines, locations)
         self._in_fence = True  # metadata values: plain text, no spans
-        front_expanded = "\n".join(
-            self._substitute(line, Location(main, i + 2)) for i, line in enumerate(front.splitlines())
-        )
-        project_metadata = self._in_metadata(self.project_metadata)
+        front = self._in_metadata(front, front_text, self._show(main), 2)
+        project_metadata = self._in_metadata(self.project_metadata, self._config_text, Path(CONFIG_NAME), 1)
         self._in_fence = False
         return Expanded(
             body="\n".join(out_lines) + "\n",
-            front_matter=front_expanded,
+            front_matter=front,
+            front_matter_text=front_text,
             front_matter_line=2,
             source_map=SourceMap(locations),
             problems=self.problems,
@@ -136,16 +141,16 @@ class Expander:
             project_metadata=project_metadata,
         )
 
-    def _in_metadata(self, value: Any, key: str = "") -> Any:
-        """Shortcodes inside string values of project metadata (located at their _quarto.yml key)."""
+    def _in_metadata(self, value: Any, text: str, file: Path, first_line: int, key: str = "") -> Any:
+        """Shortcodes inside string values of metadata, located at their top-level key's line in ``text``."""
         if isinstance(value, dict):
-            return {k: self._in_metadata(v, k if not key else key) for k, v in value.items()}
+            return {k: self._in_metadata(v, text, file, first_line, key or k) for k, v in value.items()}
         if isinstance(value, list):
-            return [self._in_metadata(v, key) for v in value]
+            return [self._in_metadata(v, text, file, first_line, key) for v in value]
         if isinstance(value, str) and "{{<" in value:
-            match = re.search(rf"^{re.escape(key)}\s*:", self._config_text, re.M)
-            line = self._config_text.count("\n", 0, match.start()) + 1 if match else None
-            return self._substitute(value, Location("_quarto.yml", line))
+            match = re.search(rf"^{re.escape(str(key))}\s*:", text, re.M)
+            line = first_line + text.count("\n", 0, match.start()) if match else None
+            return self._substitute(value, Location(file, line))
         return value
 
     # -- includes -------------------------------------------------------------------
@@ -225,10 +230,11 @@ class Expander:
 
     def _scalar(self, found: bool, value: Any, kind: str, key: str, where: Location) -> str:
         if not found:
-            self.problems.append(Problem(f"{kind}.unknown", f"unknown {kind} '{key}'", where))
+            self.problems.append(Problem(f"{kind}.unknown", f"unknown {kind} '{key}'", where, f"{kind}:{key}"))
             return escape_markdown(MISSING_VAR.format(key) if kind == "var" else f"?meta:{key}")
         if isinstance(value, (dict, list)):
-            self.problems.append(Problem(f"{kind}.not-scalar", f"{kind} '{key}' is a {type(value).__name__}, not a single value", where))
+            self.problems.append(Problem(f"{kind}.not-scalar", f"{kind} '{key}' is a {type(value).__name__}, "
+                                         "not a single value", where, f"{kind}:{key}"))
             return escape_markdown(f"?{kind}:{key}")
         if isinstance(value, bool):
             value = "true" if value else "false"
@@ -240,7 +246,7 @@ class Expander:
         if plain or not found:
             return text
         # A span lets the HTML link the value to its provenance (filters/vars.lua).
-        return f'[{text}]{{.quarto-var data-var="{key}"}}'
+        return value_span(text, key)
 
     def _plain_context(self, line: str, start: int) -> bool:
         """True where a span would not be markdown prose: code, link targets, attributes."""
@@ -249,8 +255,5 @@ class Expander:
                 or before.count("{") > before.count("}"))
 
     def _meta(self, key: str, where: Location) -> str:
-        if self._metadata is None:
-            front = load_yaml(self._main, self._front_matter_text, first_line=2) or {}
-            self._metadata = deep_merge(self.project_metadata, front if isinstance(front, dict) else {})
         found, value = lookup(self._metadata, key)
         return self._scalar(found, value, "meta", key, where)

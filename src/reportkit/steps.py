@@ -27,7 +27,6 @@ import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from importlib import metadata
 from pathlib import Path
 
 from .errors import ConfigError, Location, ReportError
@@ -35,7 +34,9 @@ from .fingerprint import Fingerprints
 from .graph import Step
 from .progress import Progress
 from .project import Project
+from .protocol import WORKER_MARK
 from .state import BuildState
+from .versions import versions
 
 
 class StepError(ReportError):
@@ -138,16 +139,6 @@ def _runner_sources(project: Project, options: dict, state: BuildState) -> list[
     return cached["runner"]
 
 
-def versions(names: list[str]) -> str:
-    found = []
-    for name in names:
-        try:
-            found.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name}=absent")
-    return ",".join(found)
-
-
 def project_steps(project: Project, fingerprints: Fingerprints, state: BuildState, progress: Progress,
                   jobs: int = 2, after: list[str] | None = None) -> tuple[list[Step], "Runner | None"]:
     """The project's declared steps as graph steps, and the runner that executes them
@@ -209,13 +200,11 @@ class WorkerPool:
     """``jobs`` long-lived worker processes (started on first use) that run steps on request.
 
     Protocol, one JSON object per line: reportkit writes ``{"run": NAME}`` or ``{"list": true}``
-    to a worker's stdin; the worker answers on stdout with a line starting ``REPORTKIT-WORKER ``
+    to a worker's stdin; the worker answers on stdout with a line starting ``protocol.WORKER_MARK``
     followed by ``{"ok": true, "seconds": S}``, ``{"ok": false, "error": TEXT}`` or
     ``{"ok": true, "steps": [...]}``. Anything else a worker prints is shown as its log.
     Each worker imports the project's libraries once, however many steps it runs.
     """
-
-    MARK = "REPORTKIT-WORKER "
 
     def __init__(self, project: Project, command: list[str], progress: Progress, jobs: int):
         self.project, self.command, self.progress, self.jobs = project, command, progress, max(1, jobs)
@@ -243,8 +232,8 @@ class WorkerPool:
         process.stdin.write(json.dumps(request) + "\n")
         process.stdin.flush()
         for line in process.stdout:
-            if line.startswith(self.MARK):
-                return json.loads(line[len(self.MARK):])
+            if line.startswith(WORKER_MARK):
+                return json.loads(line[len(WORKER_MARK):])
             self.progress.stream(line)
         raise StepError(f"worker `{' '.join(self.command)}` exited (code {process.wait()}) during {request}")
 

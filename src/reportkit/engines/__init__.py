@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from ..errors import EngineError
+from .base import Engine
 from .builtin import BuiltinEngine
 from .quarto import QuartoEngine, find_quarto
 
 ENGINE_CHOICES = ("auto", "quarto", "builtin")
 
 
-def select_engine(name: str = "auto"):
+def select_engine(name: str = "auto") -> Engine:
     """``auto``: Quarto when an executable is found (PATH or QUARTO_PATH), else built-in."""
     if name == "builtin":
         return BuiltinEngine()

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from ..errors import Problem
 from ..progress import Progress
-from ..project import Project
-from ..shortcodes import Expanded
-
-# Warnings both pandoc (built-in engine) and Quarto print, mapped to our rules.
-CITEPROC_MISSING = re.compile(r"Citeproc: citation (\S+?) not found")
-RESOURCE_MISSING = re.compile(r"Could not (?:fetch|find) (?:resource|image) '?([^'\s]+)'?")
+from ..source import Document
 
 
 @dataclass
 class RenderRequest:
     """One main document to render into ``staging`` in the given formats."""
 
-    project: Project
-    main: Path
+    document: Document
     formats: tuple[str, ...]
     staging: Path
-    expanded: Expanded
+
+    @property
+    def project(self):
+        return self.document.project
+
+    @property
+    def main(self) -> Path:
+        return self.document.main
 
 
 @dataclass
@@ -38,22 +38,30 @@ class RenderResult:
     sources: dict[str, Path] = field(default_factory=dict)
 
 
-class Engine(Protocol):
+class Engine(ABC):
+    """A renderer of main documents. The build graph keys a document's render on
+    ``fingerprint()`` and on the document's inputs plus ``inputs()``."""
+
     name: str
 
-    def render(self, request: RenderRequest, progress: Progress) -> RenderResult: ...
+    @abstractmethod
+    def inputs(self) -> list[Path]:
+        """Files of the engine itself that every render reads (its filters, templates)."""
+
+    @abstractmethod
+    def fingerprint(self, cache: dict) -> str:
+        """What, besides files, decides the engine's output: its tools and their versions.
+        ``cache`` is persisted between builds, for answers that are slow to find."""
+
+    @abstractmethod
+    def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
+        """Render ``request.document`` into ``request.staging``; problems go into the result."""
 
 
-def locate(request: RenderRequest, needle: str):
-    """First source location whose expanded line contains ``needle`` (or None)."""
-    return request.expanded.locate(needle)
-
-
-def problems_from_log(request: RenderRequest, log: str) -> list[Problem]:
-    """Problems in pandoc's or Quarto's warnings that apply to both engines."""
-    problems = []
-    for key in dict.fromkeys(CITEPROC_MISSING.findall(log)):
-        problems.append(Problem("citation.unknown", f"citation key @{key} is not in the bibliography", locate(request, "@" + key)))
-    for resource in dict.fromkeys(RESOURCE_MISSING.findall(log)):
-        problems.append(Problem("image.missing", f"image or resource not found: {resource}", locate(request, resource)))
-    return problems
+def located(request: RenderRequest, problem: Problem) -> Problem:
+    """``problem`` with the source location of its subject, when it has none yet."""
+    if problem.location is None and problem.subject:
+        location = request.document.locate(problem.subject)
+        if location is not None:
+            return Problem(problem.rule, problem.message, location, problem.subject)
+    return problem

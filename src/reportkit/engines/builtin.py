@@ -7,8 +7,8 @@ markup, callouts, citeproc with the project's CSL, table of contents.
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import shutil
 import subprocess
 from importlib import resources
@@ -16,17 +16,21 @@ from pathlib import Path
 
 import yaml
 
+from .. import __version__
 from ..errors import ConfigError, EngineError, Location, Problem
 from ..metadata import deep_merge, normalize_authors
 from ..progress import Progress
-from ..project import PATH_KEYS, load_yaml, resolve_path
+from ..project import PATH_KEYS, resolve_path
+from ..protocol import FILTER_METADATA, filter_settings
 from ..reproducible import source_date_epoch
-from .base import CITEPROC_MISSING, RenderRequest, RenderResult, locate, problems_from_log
+from ..versions import versions
+from .base import Engine, RenderRequest, RenderResult, located
 
-PROBLEM_LINE = re.compile(r"^REPORTKIT-PROBLEM\t([^\t]+)\t([^\t]*)\t(.*)$", re.M)
 MARKDOWN = "markdown-implicit_header_references"
+FILTERS = ("crossref.lua", "callouts.lua", "vars.lua")
+CITATION_UNKNOWN = "citation.unknown"  # the rule crossref.lua reports unknown citation keys under
 # Metadata that is configuration for Quarto or for us, not document content.
-NOT_METADATA = ("format", "project", "template-partials", "embed-resources", "css", "keep-typ")
+NOT_METADATA = ("format", "project", "template-partials", "embed-resources", "css", "keep-typ", "reportkit")
 
 
 def package_file(*parts: str) -> Path:
@@ -52,10 +56,16 @@ def pandoc_path() -> str:
         return found
 
 
-class BuiltinEngine:
+class BuiltinEngine(Engine):
     """pandoc + Typst, in-process where possible."""
 
     name = "builtin"
+
+    def inputs(self) -> list[Path]:
+        return engine_files()
+
+    def fingerprint(self, cache: dict) -> str:
+        return f"builtin|{versions(['pypandoc_binary', 'typst'])}|reportkit={__version__}"
 
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
         """Markdown -> HTML in a background pandoc process, while this process runs
@@ -63,21 +73,23 @@ class BuiltinEngine:
         result = RenderResult()
         work = request.staging / ".work"
         work.mkdir(parents=True, exist_ok=True)
-        stem = request.project.stem(request.main)
+        stem = request.document.stem
         body = work / "body.md"
-        body.write_text(request.expanded.body, encoding="utf-8")
-        logs = []
+        body.write_text(request.document.expanded.body, encoding="utf-8")
+        logs: list[Path] = []
         html_job = None
         if "html" in request.formats:
             target = request.staging / f"{stem}.html"
-            html_job = self._start_pandoc(request, self._args(request, body, work, "html", target))
+            logs.append(work / "pandoc-html.log.json")
+            html_job = self._start_pandoc(request, self._args(request, body, work, "html", target, logs[-1]))
             result.outputs["html"] = target
         try:
             if "pdf" in request.formats:
                 typ = work / f"{stem}.typ"
+                logs.append(work / "pandoc-typst.log.json")
                 with progress.step(f"pandoc -> {stem}.typ"):
-                    logs.append(self._run_pandoc(request, self._args(request, body, work, "pdf", typ), "typst"))
-                    self._unlink_missing_citations(typ, logs[-1])
+                    self._run_pandoc(request, self._args(request, body, work, "pdf", typ, logs[-1]), "typst")
+                self._unlink_missing_citations(typ, self.problems(request, logs[-1]))
                 target = request.staging / f"{stem}.pdf"
                 with progress.step(f"typst -> {stem}.pdf"):
                     self.typst(request, typ, target)
@@ -86,7 +98,7 @@ class BuiltinEngine:
         finally:
             if html_job is not None:
                 with progress.step(f"pandoc -> {stem}.html"):
-                    logs.append(self._finish_pandoc(request, html_job, "html"))
+                    self._finish_pandoc(request, html_job, "html")
         for log in logs:
             result.problems += self.problems(request, log)
         return result
@@ -94,21 +106,19 @@ class BuiltinEngine:
     # -- metadata ------------------------------------------------------------------
     def metadata(self, request: RenderRequest, fmt: str) -> dict:
         """Project metadata < project format options < front matter < front matter format options."""
-        project = request.project
-        where = Location(project.relative(request.main), request.expanded.front_matter_line)
-        front = load_yaml(request.main, request.expanded.front_matter, first_line=2) or {}
-        if not isinstance(front, dict):
-            raise ConfigError("front matter must be a YAML mapping", where, "config.shape")
+        project, document = request.project, request.document
+        where = document.front_location
+        front = document.front_matter
         quarto_format = {"pdf": "typst", "html": "html"}[fmt]
         front_format = (front.get("format") or {}) if isinstance(front.get("format"), dict) else {}
-        project_meta = self._resolve_paths(request.expanded.project_metadata, project.root, project.root)
+        project_meta = self._resolve_paths(document.expanded.project_metadata, project.root, project.root)
         format_meta = self._resolve_paths(project.format_options(fmt), project.root, project.root)
         doc_meta = self._resolve_paths(front, request.main.parent, project.root)
         doc_format = front_format.get(quarto_format) if isinstance(front_format.get(quarto_format), dict) else {}
         meta = deep_merge(deep_merge(deep_merge(project_meta, format_meta), doc_meta), doc_format or {})
         meta = normalize_authors(meta, where)
         self._check_files(meta, where)
-        meta["reportkit-doc-dir"] = project.relative(request.main.parent).replace("\\", "/").strip(".")
+        meta[FILTER_METADATA] = filter_settings(project.relative(request.main.parent).replace("\\", "/").strip("."))
         if meta.get("number-sections") and fmt == "pdf":
             meta.setdefault("section-numbering", "1.1")
         meta.setdefault("pagetitle", str(meta.get("title", request.main.stem)))
@@ -139,11 +149,13 @@ class BuiltinEngine:
         path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
         return path
 
-    def _args(self, request: RenderRequest, body: Path, work: Path, fmt: str, target: Path) -> list[str]:
-        """pandoc's arguments for one format: metadata, filters (before citeproc), writer options."""
+    def _args(self, request: RenderRequest, body: Path, work: Path, fmt: str, target: Path, log: Path) -> list[str]:
+        """pandoc's arguments for one format: metadata, filters (before citeproc), writer options;
+        warnings (the filters' problems among them) go to ``log`` as JSON."""
         meta = self.metadata(request, fmt)
-        args = [str(body), "--from", MARKDOWN, "--metadata-file", str(self._write_meta(work / f"meta-{fmt}.yml", meta))]
-        for name in ("crossref.lua", "callouts.lua", "vars.lua"):
+        args = [str(body), "--from", MARKDOWN, "--metadata-file", str(self._write_meta(work / f"meta-{fmt}.yml", meta)),
+                "--log", str(log)]
+        for name in FILTERS:
             args += ["--lua-filter", str(package_file("filters", name))]
         if meta.get("bibliography"):
             args.append("--citeproc")
@@ -191,10 +203,10 @@ class BuiltinEngine:
         return folder / "template.typ"
 
     @staticmethod
-    def _unlink_missing_citations(typ: Path, log: str) -> None:
+    def _unlink_missing_citations(typ: Path, problems: list[Problem]) -> None:
         """Citeproc links unknown keys to labels that do not exist, which Typst rejects;
         keep the text, drop the link (the problem itself is reported separately)."""
-        missing = CITEPROC_MISSING.findall(log)
+        missing = [p.subject.lstrip("@") for p in problems if p.rule == CITATION_UNKNOWN and p.subject]
         if not missing:
             return
         text = typ.read_text(encoding="utf-8")
@@ -215,8 +227,19 @@ class BuiltinEngine:
             raise EngineError(f"Typst could not compile {request.project.relative(typ)}:\n{exc}") from exc
 
     # -- problems ----------------------------------------------------------------------
-    def problems(self, request: RenderRequest, log: str) -> list[Problem]:
+    def problems(self, request: RenderRequest, log: Path) -> list[Problem]:
+        """Problems in pandoc's JSON log: our filters' reports, and resources it could not fetch."""
+        try:
+            entries = json.loads(log.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        filters = {str(package_file("filters", name)) for name in FILTERS}
         found = []
-        for rule, key, message in PROBLEM_LINE.findall(log):
-            found.append(Problem(rule, message, locate(request, key)))
-        return found + problems_from_log(request, log)
+        for entry in entries:
+            if entry.get("type") == "ScriptingWarning" and entry.get("source") in filters:
+                report = json.loads(entry["message"])
+                found.append(Problem(report["rule"], report["message"], subject=report.get("subject")))
+            elif entry.get("type") == "CouldNotFetchResource":
+                path = entry.get("path", "")
+                found.append(Problem("image.missing", f"image or resource not found: {path}", subject=path))
+        return [located(request, p) for p in found]

@@ -15,10 +15,13 @@ from pathlib import Path
 from ..errors import EngineError, Problem
 from ..progress import Progress
 from ..project import QUARTO_FORMAT
+from ..protocol import STEPS_DONE_ENV
 from ..reproducible import source_date_epoch
-from .base import RenderRequest, RenderResult, locate, problems_from_log
+from .base import Engine, RenderRequest, RenderResult, located
 
 XREF_WARNING = re.compile(r"Unable to resolve crossref @([\w:.-]+)")
+CITEPROC_MISSING = re.compile(r"Citeproc: citation (\S+?) not found")
+RESOURCE_MISSING = re.compile(r"Could not (?:fetch|find) (?:resource|image) '?([^'\s]+)'?")
 WARNING_LINE = re.compile(r"^\s*(?:\[WARNING\]|WARNING)(?:\s*\([^)]*\))?:?\s*(.*)$", re.M)
 
 
@@ -31,25 +34,46 @@ def find_quarto() -> str | None:
 
 
 def parse_log(request: RenderRequest, log: str) -> list[Problem]:
-    """Problems in Quarto's output: unresolved cross-references, unknown citations, other warnings."""
+    """Problems in Quarto's output (text: Quarto has no structured log): unresolved
+    cross-references, unknown citations, missing resources, other warnings."""
     problems = []
     for key in dict.fromkeys(XREF_WARNING.findall(log)):
-        problems.append(Problem("xref.unresolved", f"unresolved cross-reference @{key}", locate(request, "@" + key)))
-    problems += problems_from_log(request, log)
+        problems.append(Problem("xref.unresolved", f"unresolved cross-reference @{key}", subject="@" + key))
+    for key in dict.fromkeys(CITEPROC_MISSING.findall(log)):
+        problems.append(Problem("citation.unknown", f"citation key @{key} is not in the bibliography", subject="@" + key))
+    for resource in dict.fromkeys(RESOURCE_MISSING.findall(log)):
+        problems.append(Problem("image.missing", f"image or resource not found: {resource}", subject=resource))
     known = ("Unable to resolve crossref", "Citeproc: citation", "Could not fetch", "Could not find")
     for message in dict.fromkeys(WARNING_LINE.findall(log)):
         if message and not any(k in message for k in known):
             problems.append(Problem("quarto.warning", f"Quarto: {message.strip()}"))
-    return problems
+    return [located(request, p) for p in problems]
 
 
-class QuartoEngine:
+class QuartoEngine(Engine):
     """Runs ``quarto render`` once per format into the staging folder."""
 
     name = "quarto"
 
     def __init__(self, executable: str):
         self.executable = executable
+
+    def inputs(self) -> list[Path]:
+        return []  # Quarto's own files are covered by its version (fingerprint)
+
+    def fingerprint(self, cache: dict) -> str:
+        """``quarto --version`` (0.6 s), remembered per executable, size and modification time."""
+        path = Path(self.executable).resolve()
+        stat = path.stat()
+        key = f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
+        known = cache.setdefault("quarto-version", {})
+        if key not in known:
+            done = subprocess.run([self.executable, "--version"], capture_output=True, text=True)
+            if done.returncode != 0:
+                raise EngineError(f"`{self.executable} --version` failed ({done.returncode}): {done.stderr.strip()}")
+            known.clear()
+            known[key] = done.stdout.strip()
+        return f"quarto={known[key]}"
 
     def command(self, request: RenderRequest, fmt: str, out_dir: Path) -> list[str]:
         """The argument list (never a shell string) for one format."""
@@ -58,7 +82,7 @@ class QuartoEngine:
 
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
         result = RenderResult()
-        stem = request.project.stem(request.main)
+        stem = request.document.stem
         for fmt in request.formats:
             out_dir = request.staging / f".quarto-{fmt}"
             with progress.step(f"quarto render --to {QUARTO_FORMAT[fmt]}"):
@@ -77,7 +101,7 @@ class QuartoEngine:
         try:
             # reportkit has already run the project's declared steps; the project's own
             # pre-render command may skip them when it sees this (see README).
-            env = dict(os.environ, REPORTKIT_STEPS_DONE="1")
+            env = dict(os.environ, **{STEPS_DONE_ENV: "1"})
             epoch = source_date_epoch(cwd)
             if epoch is not None:
                 env["SOURCE_DATE_EPOCH"] = str(epoch)

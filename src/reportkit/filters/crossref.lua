@@ -3,9 +3,9 @@ reportkit crossref filter: numbers figures, tables, sections and equations, and 
 @fig-x / @tbl-x / @sec-x / @eq-x references into Quarto's markup for HTML and Typst.
 Runs before --citeproc, so the citations left in the document are bibliographic only.
 
-Problems (unresolved references) go to stderr as lines
-  REPORTKIT-PROBLEM<TAB>rule<TAB>key<TAB>message
-which the Python side maps back to file and line.
+Problems (unresolved references, duplicate labels, unknown citation keys) are pandoc
+warnings whose message is a JSON object {rule, subject, message} (reportkit/protocol.py);
+the Python side reads them from pandoc's --log and maps each subject to file and line.
 ]]
 
 local KINDS = {
@@ -24,8 +24,8 @@ local doc_dir = ""       -- main document folder, relative to the project root (
 local function is_typst() return FORMAT:match("typst") ~= nil end
 local function is_html() return FORMAT:match("html") ~= nil end
 
-local function problem(rule, key, message)
-  io.stderr:write(string.format("REPORTKIT-PROBLEM\t%s\t%s\t%s\n", rule, key, message))
+local function problem(rule, subject, message)
+  pandoc.log.warn(pandoc.json.encode({ rule = rule, subject = subject, message = message }))
 end
 
 local function kind_of(id)
@@ -77,7 +77,7 @@ end
 local function count_float(id)
   local kind = kind_of(id)
   if kind == "fig" or kind == "tbl" then
-    if numbers[id] then problem("xref.duplicate", id, "duplicate label #" .. id) return end
+    if numbers[id] then problem("xref.duplicate", "#" .. id, "duplicate label #" .. id) return end
     counters[kind] = counters[kind] + 1
     numbers[id] = tostring(counters[kind])
   end
@@ -253,11 +253,24 @@ local function reference(citation)
   return out
 end
 
+-- Bibliography keys (pandoc.utils.references reads the bibliography and `references`), looked up
+-- at the first bibliographic citation; an unknown key is a problem (citeproc would print "(key?)").
+local document, known_keys
+local function check_citation(c)
+  if not known_keys then
+    known_keys = {}
+    for _, ref in ipairs(pandoc.utils.references(document)) do known_keys[ref.id] = true end
+  end
+  if not known_keys[c.id] then
+    problem("citation.unknown", "@" .. c.id, "citation key @" .. c.id .. " is not in the bibliography")
+  end
+end
+
 local cite_pass = {
   Cite = function(cite)
     local refs, others = pandoc.List(), pandoc.List()
     for _, c in ipairs(cite.citations) do
-      if kind_of(c.id) then refs:insert(c) else others:insert(c) end
+      if kind_of(c.id) then refs:insert(c) else others:insert(c) check_citation(c) end
     end
     if #refs == 0 then return nil end
     local out = pandoc.Inlines({})
@@ -279,7 +292,9 @@ function Pandoc(doc)
   local meta = doc.meta
   number_sections = meta["number-sections"] == true
   crossref_meta = meta.crossref
-  if meta["reportkit-doc-dir"] then doc_dir = pandoc.utils.stringify(meta["reportkit-doc-dir"]) end
+  local settings = meta["reportkit-filters"] or {}
+  if settings["doc-dir"] then doc_dir = pandoc.utils.stringify(settings["doc-dir"]) end
+  document = doc
   doc.blocks:walk(numbering_pass)
   -- one walk: pandoc visits inlines before the blocks holding them, so references in a
   -- caption are resolved before the float around it is built

@@ -1,19 +1,24 @@
 --[[
-reportkit vars filter: values substituted for {{< var name >}} arrive as
-[value]{.quarto-var data-var="name"}. In HTML, a value whose provenance entry exists
-(an element with id "prov-<name, dots as hyphens>") becomes a link to it, with a hover title;
-otherwise, and in every other format, the value is plain text.
+reportkit vars filter: values substituted for {{< var name >}} arrive as spans with the
+protocol's value class and the variable's name in an attribute (names: reportkit/protocol.py,
+handed over in the metadata under reportkit-filters). In HTML, a value whose provenance entry
+exists (an element with id <anchor-prefix><name, dots as hyphens>) becomes a link to it, with a
+hover title; otherwise, and in every other format, the value is plain text.
 
 One walk links every value and notes every id; a second walk, only needed when some entry
 is missing, turns those links back into plain spans.
 ]]
 
-local function anchor_for(name) return "prov-" .. name:gsub("%.", "-") end
-
 function Pandoc(doc)
+  local settings = doc.meta["reportkit-filters"] or {}
+  local VALUE = pandoc.utils.stringify(settings["value-class"] or "")
+  local ATTRIBUTE = pandoc.utils.stringify(settings["value-attribute"] or "")
+  local PREFIX = pandoc.utils.stringify(settings["anchor-prefix"] or "")
+  if VALUE == "" then return nil end
+  local function anchor_for(name) return PREFIX .. name:gsub("%.", "-") end
   if not FORMAT:match("html") then
     doc.blocks = doc.blocks:walk({
-      Span = function(span) if span.classes:includes("quarto-var") then return span.content end end,
+      Span = function(span) if span.classes:includes(VALUE) then return span.content end end,
     })
     return doc
   end
@@ -23,11 +28,11 @@ function Pandoc(doc)
     Div = note, Header = note, Link = note,
     Span = function(span)
       note(span)
-      if not span.classes:includes("quarto-var") then return nil end
-      local name = span.attributes["data-var"] or ""
+      if not span.classes:includes(VALUE) then return nil end
+      local name = span.attributes[ATTRIBUTE] or ""
       targets[anchor_for(name)] = true
       return pandoc.Link(span.content, "#" .. anchor_for(name), "Provenance of " .. name,
-        pandoc.Attr("", { "quarto-var" }, { { "data-var", name } }))
+        pandoc.Attr("", { VALUE }, { { ATTRIBUTE, name } }))
     end,
   })
   local missing = false
@@ -35,8 +40,8 @@ function Pandoc(doc)
   if not missing then return doc end
   doc.blocks = doc.blocks:walk({
     Link = function(link)
-      if link.classes:includes("quarto-var") and not ids[link.target:sub(2)] then
-        return pandoc.Span(link.content, pandoc.Attr("", { "quarto-var" }, { { "data-var", link.attributes["data-var"] } }))
+      if link.classes:includes(VALUE) and not ids[link.target:sub(2)] then
+        return pandoc.Span(link.content, pandoc.Attr("", { VALUE }, { { ATTRIBUTE, link.attributes[ATTRIBUTE] } }))
       end
     end,
   })

@@ -1,0 +1,65 @@
+"""The document pipeline: one main document, expanded, rendered by an engine into a staging
+folder, checked, and only then published into the output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import parity
+from .checks import check_output
+from .engines.base import Engine, RenderRequest, located
+from .errors import Problem, StrictnessError
+from .progress import Progress
+from .source import Document
+from .staging import Staging
+
+MARKER_RULE = "output.marker"
+
+
+def expected(document: Document) -> parity.Expected:
+    """What the parity check should find in both outputs of ``document``."""
+    return parity.Expected.of(document.expanded.body, document.metadata.get("crossref"))
+
+
+def without_repeats(problems: list[Problem]) -> list[Problem]:
+    """Drop repeated problems, and output markers whose subject a source problem already explains
+    (an unknown variable is reported once, not again for its ``?var:`` marker)."""
+    explained = {p.subject for p in problems if p.rule != MARKER_RULE and p.subject}
+    seen, kept = set(), []
+    for problem in problems:
+        key = (problem.rule, problem.message, str(problem.location))
+        if key in seen or (problem.rule == MARKER_RULE and problem.subject in explained):
+            continue
+        seen.add(key)
+        kept.append(problem)
+    return kept
+
+
+def settle(problems: list[Problem], strict: bool, progress: Progress) -> None:
+    """Raise in strict mode; otherwise print each problem as a warning."""
+    problems = without_repeats(problems)
+    if problems and strict:
+        raise StrictnessError(problems)
+    for problem in problems:
+        progress.warn(str(problem))
+
+
+def render_document(document: Document, formats: tuple[str, ...], engine: Engine, strict: bool,
+                    progress: Progress) -> list[Path]:
+    """Render, check and publish one main document; returns the published paths."""
+    settle(document.problems, strict, progress)
+    project = document.project
+    with Staging(project.output_dir) as staging:
+        request = RenderRequest(document, formats, staging.path)
+        result = engine.render(request, progress)
+        problems = list(result.problems)
+        with progress.step("check outputs"):
+            for fmt, path in result.outputs.items():
+                problems += [located(request, p) for p in check_output(fmt, path, result.sources.get(fmt))]
+        if {"html", "pdf"} <= set(result.outputs) and not problems:
+            with progress.step("check HTML/PDF parity") as note:
+                report = parity.compare(result.outputs["html"], result.outputs["pdf"], expected(document))
+                note(report.summary())
+            problems += report.problems
+        settle(problems, strict, progress)
+        return staging.publish(list(result.outputs.values()))

@@ -1,0 +1,50 @@
+"""Every name that two sides of the build must spell the same way, defined once.
+
+The sides are reportkit's Python, its Lua filters and a project's own analysis:
+
+- **Quoted values.** ``{{< var name >}}`` becomes ``[value]{.reportkit-value data-var="name"}``
+  (``shortcodes.py``). The HTML links the value to the element with id ``value_anchor(name)``
+  (``filters/vars.lua``); a project that publishes provenance entries writes those ids
+  (the analysis imports ``value_anchor``). The parity and number checks read the same class.
+- **Filter problems.** A Lua filter reports a problem with ``pandoc.log.warn`` and a JSON object
+  ``{"rule": ..., "subject": ..., "message": ...}`` as the message; the built-in engine runs pandoc
+  with ``--log`` and reads them back as :class:`reportkit.errors.Problem` values.
+- **Filter settings.** Python hands these names to the filters in the document metadata under
+  ``FILTER_METADATA`` (see :func:`filter_settings`), so the Lua code spells none of them.
+- **Project steps.** A worker process answers each request with one line starting ``WORKER_MARK``
+  (``steps.WorkerPool``); a project's pre-render command sees ``STEPS_DONE_ENV=1`` when reportkit
+  has already run its declared steps (the Quarto engine sets it).
+"""
+
+from __future__ import annotations
+
+VALUE_CLASS = "quarto-var"  # TEMP for byte-identical check
+VALUE_NAME_ATTRIBUTE = "data-var"
+ANCHOR_PREFIX = "prov-"
+
+FILTER_METADATA = "reportkit-filters"
+PROBLEM_KEYS = ("rule", "subject", "message")
+
+WORKER_MARK = "REPORTKIT-WORKER "
+STEPS_DONE_ENV = "REPORTKIT_STEPS_DONE"
+
+
+def value_anchor(name: str) -> str:
+    """The id of a quoted value's provenance entry: ``prov-`` and the name with dots as hyphens."""
+    return ANCHOR_PREFIX + name.replace(".", "-")
+
+
+def value_span(text: str, name: str) -> str:
+    """The markdown span that carries a substituted value and its variable's name."""
+    return f'[{text}]{{.{VALUE_CLASS} {VALUE_NAME_ATTRIBUTE}="{name}"}}'
+
+
+def filter_settings(doc_dir: str) -> dict:
+    """What the Lua filters read from ``FILTER_METADATA``: names of this protocol, and the main
+    document's folder relative to the project root (Typst resolves images against the root)."""
+    return {
+        "value-class": VALUE_CLASS,
+        "value-attribute": VALUE_NAME_ATTRIBUTE,
+        "anchor-prefix": ANCHOR_PREFIX,
+        "doc-dir": doc_dir,
+    }

@@ -1,0 +1,89 @@
+"""A main document as one render sees it: read, expanded and parsed once.
+
+Every later stage (the engines, the output checks, the build graph's list of inputs, ``report
+check``) takes a :class:`Document` instead of reading the file again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from .errors import Location, Problem
+from .metadata import deep_merge
+from .project import CONFIG_NAME, FORMATS, PATH_KEYS, VARIABLES_NAME, Project, resolve_path
+from .shortcodes import Expanded, Expander
+
+IMAGE = re.compile(r"!\[[^\]]*\]\(<?([^)\s>]+)")
+
+
+@dataclass
+class Document:
+    """One main document of a project, with its shortcodes expanded."""
+
+    project: Project
+    main: Path
+    expanded: Expanded
+
+    @classmethod
+    def read(cls, project: Project, main: Path) -> Document:
+        """Read and expand ``main`` (its includes, variables and metadata shortcodes)."""
+        expander = Expander(project.root, project.variables, project.document_metadata(), project.config_text)
+        return cls(project, main, expander.expand(main))
+
+    @property
+    def shown(self) -> str:
+        """The document's path as shown to users (relative to the project root)."""
+        return self.project.relative(self.main)
+
+    @property
+    def stem(self) -> str:
+        return self.project.stem(self.main)
+
+    @property
+    def front_matter(self) -> dict:
+        return self.expanded.front_matter
+
+    @cached_property
+    def metadata(self) -> dict:
+        """Project metadata with the front matter over it (format options not included)."""
+        return deep_merge(self.expanded.project_metadata, self.front_matter)
+
+    @property
+    def front_location(self) -> Location:
+        return Location(self.shown, self.expanded.front_matter_line)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Problems found while expanding (missing includes, unknown variables, ...)."""
+        return self.expanded.problems
+
+    def locate(self, needle: str) -> Location | None:
+        """Where in the sources ``needle`` first appears (see ``Expanded.locate``)."""
+        return self.expanded.locate(needle)
+
+    def lines(self) -> list[tuple[str, Location | None]]:
+        """Each line of the expanded body with the source location it came from."""
+        body = self.expanded.body.split("\n")
+        return [(line, self.expanded.source_map.at(number)) for number, line in enumerate(body, start=1)]
+
+    @cached_property
+    def inputs(self) -> list[str]:
+        """Every project file a render of this document reads: the main file and its includes,
+        the settings and variables, files named by settings (bibliography, CSL, CSS, template
+        partials) and local images. The engine's own files are not included (``Engine.inputs``)."""
+        project = self.project
+        names = [project.relative(f) for f in self.expanded.files]
+        names += [n for n in (CONFIG_NAME, VARIABLES_NAME) if (project.root / n).exists()]
+        settings = [project.document_metadata(), *(project.format_options(f) for f in FORMATS)]
+        for options, base in [*((o, project.root) for o in settings), (self.front_matter, self.main.parent)]:
+            for key in PATH_KEYS:
+                values = options.get(key) or []
+                for value in [values] if isinstance(values, str) else values:
+                    names.append(project.relative(resolve_path(value, base, project.root)))
+        for target in IMAGE.findall(self.expanded.body):
+            if not re.match(r"^[a-z]+:", target):
+                names.append(project.relative(self.main.parent / target))
+        return list(dict.fromkeys(names))
