@@ -89,7 +89,7 @@ def assert_reviewable(page, errors, outside):
     assert images, "page has no images"
     assert all(width > 0 for _, width in images), f"images not loaded: {images}"
     missing = page.eval_on_selector_all(
-        "a.quarto-xref, .citation a, a.quarto-var",
+        "a.quarto-xref, .citation a, a[data-var]",
         "els => els.filter(e => !document.getElementById(decodeURIComponent(e.hash.slice(1)))).map(e => e.href)")
     assert missing == [], f"links without a target: {missing}"
     text = page.inner_text("body")

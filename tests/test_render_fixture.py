@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from reportkit.checks import html_facts, pdf_text
+from reportkit.protocol import VALUE_CLASS
 
 
 def test_outputs_have_stable_names(rendered_fixture):
@@ -77,9 +78,9 @@ def test_html_is_offline_and_escapes_data(rendered_fixture):
 
 def test_quoted_values_link_to_their_provenance(rendered_fixture):
     html = (rendered_fixture / "_output" / "paper.html").read_text(encoding="utf-8")
-    assert re.search(r'<a href="#prov-counts-total"[^>]*class="quarto-var"[^>]*>1,234</a>', html)
+    assert re.search(rf'<a href="#prov-counts-total"[^>]*class="{VALUE_CLASS}"[^>]*>1,234</a>', html)
     # a value without a provenance entry stays plain text in a span
-    assert re.search(r'<span class="quarto-var" data-var="counts.share">56.7%</span>', html)
+    assert re.search(rf'<span class="{VALUE_CLASS}" data-var="counts.share">56.7%</span>', html)
     assert 'id="prov-counts-total"' in html
 
 

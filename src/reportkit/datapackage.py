@@ -299,37 +299,63 @@ class _LineMap:
         return self._starts[row_number - 1] if 0 < row_number <= len(self._starts) else row_number
 
 
+def _violated_constraints(res: dict, field: str, cell) -> list[tuple[str, object]]:
+    """The constraints of ``field`` that ``cell`` violates, as frictionless's own field reader
+    reports them: ``[(name, value), ...]`` (e.g. ``[("minimum", 0)]``)."""
+    import frictionless
+
+    descriptor = next((f for f in res["schema"]["fields"] if f.get("name") == field), None)
+    if descriptor is None:
+        return []
+    reader = frictionless.Field.from_descriptor(descriptor)
+    _, notes = reader.read_cell(cell)
+    return [(name, reader.constraints.get(name)) for name in notes or {}]
+
+
+def _first_row_with(file: Path, columns: list[int], values: list) -> int | None:
+    """The first data row number (header = 1, as frictionless counts) whose cells in ``columns``
+    equal ``values`` (compared as text)."""
+    wanted = [str(v) for v in values]
+    try:
+        with open(file, encoding="utf-8", newline="") as fh:
+            for number, row in enumerate(csv.reader(fh), start=1):
+                if number > 1 and [row[c] if c < len(row) else "" for c in columns] == wanted:
+                    return number
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return None
+
+
 def _problem_from(err, file: Path, lines: _LineMap, res: dict, fields: list[str]) -> Problem:
+    """One frictionless error as a Problem, from its structured fields (never its note text)."""
     etype = err.type
     rule = _FRICTIONLESS_RULES.get(etype, f"data.{etype}")
     row = getattr(err, "row_number", None)
     line = lines(row)
     field = getattr(err, "field_name", None)
     cell = getattr(err, "cell", None)
-    note = getattr(err, "note", "") or ""
     if etype == "type-error":
         ftype = next((f.get("type") for f in res["schema"]["fields"] if f.get("name") == field), "?")
         msg = f"column '{field}': {cell!r} is not a valid {ftype}"
     elif etype == "constraint-error":
-        m = re.search(r'constraint "(\w+)" is "(.*)"', note, re.S)
-        cname, cvalue = (m.group(1), m.group(2)) if m else ("constraint", note)
-        if cname == "required":
+        violated = _violated_constraints(res, field, cell) or [("a constraint", "")]
+        if violated[0][0] == "required":
             msg = f"column '{field}': empty value violates required"
         else:
-            msg = f"column '{field}': {_show(cell)} violates {cname} {cvalue}"
+            msg = f"column '{field}': " + "; ".join(f"{_show(cell)} violates {name} {value}" for name, value in violated)
     elif etype in ("primary-key", "unique-error"):
         pk = res["schema"].get("primaryKey") or [field]
+        pk = [pk] if isinstance(pk, str) else pk
         cells = getattr(err, "cells", None) or []
         values = [cells[fields.index(k)] if k in fields and fields.index(k) < len(cells) else "?" for k in pk]
-        m = re.search(r"position \"?(\d+)\"?", note)
-        first = f", first seen on line {lines(int(m.group(1)))}" if m else ""
+        first_row = _first_row_with(file, [fields.index(k) for k in pk if k in fields], values)
+        first = f", first seen on line {lines(first_row)}" if first_row and first_row != row else ""
         msg = f"duplicate key ({', '.join(pk)}) = ({', '.join(map(str, values))}){first}"
     elif etype == "foreign-key":
-        m = re.search(r'for "([^"]+)": values "([^"]*)" not found in the lookup table "([^"]*)" as "([^"]+)"', note)
-        if m:
-            msg = f"column '{m.group(1)}': {m.group(2)!r} not found in {m.group(3) or 'this resource'}.{m.group(4)}"
-        else:
-            msg = f"foreign key violated: {note}"
+        columns, values = err.field_names, err.field_cells
+        target = f"{err.reference_name or 'this resource'}.{', '.join(err.reference_field_names)}"
+        shown = values[0] if len(values) == 1 else tuple(values)
+        msg = f"column '{', '.join(columns)}': {shown!r} not found in {target}"
     elif etype == "missing-label":
         msg = f"column '{field}' required by the schema is missing from the header"
         line = 1

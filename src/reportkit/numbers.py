@@ -10,7 +10,7 @@ Not prose, skipped whole: fenced code and raw blocks, display math, headings, pi
 div fences, HTML comments, YAML, and lines that come from files in a ``generated`` folder
 (tables and appendices written by the analysis; the folder name is a setting too).
 
-Inside a line, removed before scanning: substituted variables (``[v]{.quarto-var ...}``),
+Inside a line, removed before scanning: substituted variables (the value spans of ``protocol.value_span``),
 inline code, inline math, URLs and link targets, attribute blocks ``{...}``, citations and
 cross-references (``[@key, p. 3]``, ``@fig-x``), footnote marks.
 

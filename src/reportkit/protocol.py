@@ -18,7 +18,7 @@ The sides are reportkit's Python, its Lua filters and a project's own analysis:
 
 from __future__ import annotations
 
-VALUE_CLASS = "quarto-var"  # TEMP for byte-identical check
+VALUE_CLASS = "reportkit-value"
 VALUE_NAME_ATTRIBUTE = "data-var"
 ANCHOR_PREFIX = "prov-"
 
