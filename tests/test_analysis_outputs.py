@@ -9,32 +9,45 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+from pathlib import Path
+from typing import NamedTuple
+
 import pytest
 import yaml
 
 from analysis.pipeline import load_steps
 from analysis.registry import ROOT, ordered
+from conftest import tracked_copy
+
+pytestmark = pytest.mark.slow  # runs the whole analysis twice
 
 VAR = re.compile(r"\{\{<\s*var\s+([^\s>]+)\s*>\}\}")
 REFERENCE_ONLY = ROOT / "analysis" / "reference_only_variables.txt"
 
 
-def run_analysis():
-    subprocess.run([sys.executable, "-m", "analysis"], cwd=ROOT, check=True, capture_output=True)
+def run_analysis(root: Path):
+    subprocess.run([sys.executable, "-m", "analysis"], cwd=root, check=True, capture_output=True)
 
 
-def digests(paths):
-    return {p: hashlib.sha256((ROOT / p).read_bytes()).hexdigest() for p in paths}
+def digests(root: Path, paths):
+    return {p: hashlib.sha256((root / p).read_bytes()).hexdigest() for p in paths}
+
+
+class Runs(NamedTuple):
+    root: Path    # a copy of the tracked files, where the analysis ran (never the checkout)
+    first: dict   # output -> sha256 after the first run
+    second: dict  # ... and after the second
 
 
 @pytest.fixture(scope="module")
-def two_runs():
+def two_runs(tmp_path_factory):
+    root = tracked_copy(tmp_path_factory.mktemp("analysis") / "repo")
     load_steps()
     outs = [o for s in ordered() for o in s.outputs]
-    run_analysis()
-    first = digests(outs)
-    run_analysis()
-    return first, digests(outs)
+    run_analysis(root)
+    first = digests(root, outs)
+    run_analysis(root)
+    return Runs(root, first, digests(root, outs))
 
 
 def flatten(d, prefix=""):
@@ -54,29 +67,28 @@ def used_variables():
 
 
 def test_every_declared_output_is_written_and_identical_across_runs(two_runs):
-    first, second = two_runs
-    assert first == second
+    assert two_runs.first == two_runs.second
 
 
 def test_figures_are_valid_svg_without_dates(two_runs):
-    figures = [p for p in two_runs[0] if p.endswith(".svg")]
+    figures = [p for p in two_runs.first if p.endswith(".svg")]
     assert figures
     for p in figures:
-        text = (ROOT / p).read_text(encoding="utf-8")
+        text = (two_runs.root / p).read_text(encoding="utf-8")
         root = ET.fromstring(text)
         assert root.tag.endswith("svg")
         assert "<dc:date>" not in text
 
 
 def test_every_variable_used_in_report_exists(two_runs):
-    written = dict(flatten(yaml.safe_load((ROOT / "_variables.yml").read_text(encoding="utf-8"))))
+    written = dict(flatten(yaml.safe_load((two_runs.root / "_variables.yml").read_text(encoding="utf-8"))))
     missing = used_variables() - set(written)
     assert not missing, f"used in report/ but not written: {sorted(missing)}"
     assert all(isinstance(v, str) for v in written.values())
 
 
 def test_every_variable_written_is_used_or_listed(two_runs):
-    written = set(dict(flatten(yaml.safe_load((ROOT / "_variables.yml").read_text(encoding="utf-8")))))
+    written = set(dict(flatten(yaml.safe_load((two_runs.root / "_variables.yml").read_text(encoding="utf-8")))))
     listed = {line.split("#")[0].strip() for line in REFERENCE_ONLY.read_text(encoding="utf-8").splitlines()} - {""}
     unused = written - used_variables()
     assert unused <= listed, f"written, not used and not listed in {REFERENCE_ONLY.name}: {sorted(unused - listed)}"
@@ -85,8 +97,8 @@ def test_every_variable_written_is_used_or_listed(two_runs):
 
 
 def test_provenance_has_an_entry_and_anchor_for_every_variable(two_runs):
-    prov = json.loads((ROOT / "report/generated/provenance.json").read_text(encoding="utf-8"))
-    appendix = (ROOT / "report/generated/appendices/provenance.md").read_text(encoding="utf-8")
+    prov = json.loads((two_runs.root / "report/generated/provenance.json").read_text(encoding="utf-8"))
+    appendix = (two_runs.root / "report/generated/appendices/provenance.md").read_text(encoding="utf-8")
     for v in prov["variables"]:
         assert "{#prov-" + v["name"].replace(".", "-") + "}" in appendix
         assert v["function"].startswith("analysis/") and "::" in v["function"]
@@ -101,8 +113,8 @@ def test_provenance_has_an_entry_and_anchor_for_every_variable(two_runs):
 
 
 def test_missing_values_are_listed_in_data_gaps(two_runs):
-    prov = json.loads((ROOT / "report/generated/provenance.json").read_text(encoding="utf-8"))
-    gaps = (ROOT / "report/generated/appendices/data-gaps.md").read_text(encoding="utf-8")
+    prov = json.loads((two_runs.root / "report/generated/provenance.json").read_text(encoding="utf-8"))
+    gaps = (two_runs.root / "report/generated/appendices/data-gaps.md").read_text(encoding="utf-8")
     for v in prov["variables"]:
         if v["missing"]:
             assert f"`{v['name']}`" in gaps
@@ -110,7 +122,7 @@ def test_missing_values_are_listed_in_data_gaps(two_runs):
 
 def test_every_figure_and_table_is_embedded_and_referenced(two_runs):
     chapters = "\n".join(q.read_text(encoding="utf-8") for q in (ROOT / "report/chapters").glob("*.qmd"))
-    for p in two_runs[0]:
+    for p in two_runs.first:
         name = p.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         if p.endswith(".svg"):
             assert f"generated/figures/{name}.svg){{#fig-{name}" in chapters, p
@@ -118,4 +130,4 @@ def test_every_figure_and_table_is_embedded_and_referenced(two_runs):
         elif p.startswith("report/generated/tables/") and p.endswith(".md"):
             assert f"{{{{< include /report/generated/tables/{name}.md >}}}}" in chapters, p
             assert f"@tbl-{name}" in chapters, p
-            assert f"{{#tbl-{name}}}" in (ROOT / p).read_text(encoding="utf-8")
+            assert f"{{#tbl-{name}}}" in (two_runs.root / p).read_text(encoding="utf-8")

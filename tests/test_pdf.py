@@ -29,7 +29,7 @@ def caption_numbers(text: str, kind: str) -> list[int]:
     return [int(n) for n in re.findall(rf"{kind}\s+(\d+):", text)]
 
 
-@pytest.fixture(params=["fixture", "paper"])
+@pytest.fixture(params=["fixture", pytest.param("paper", marks=pytest.mark.slow)])
 def rendered(request):
     """(project folder, expected page range) for both the fixture and the paper."""
     if request.param == "fixture":

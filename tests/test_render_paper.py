@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+
+import pytest
 import yaml
 
 from reportkit.checks import html_facts, pdf_text
+
+pytestmark = pytest.mark.slow  # renders the whole paper
 
 
 def test_paper_outputs_exist(rendered_paper):
