@@ -62,3 +62,14 @@ def test_root_relative_paths_in_settings(fixture_project):
     result = run_report("render", "--engine", "builtin", "--to", "html", project=fixture_project)
     assert result.exit_code == 0, result.output
     assert "Knuth, Donald E. 1984." in (fixture_project / "_output" / "paper.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("output_dir", [".", "..", "chapters/.."])
+def test_clean_refuses_an_output_folder_that_is_not_its_own(fixture_project, output_dir):
+    config = fixture_project / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("output-dir: _output", f"output-dir: {output_dir}"),
+                      encoding="utf-8")
+    before = sorted(p.relative_to(fixture_project.parent) for p in fixture_project.parent.rglob("*"))
+    result = run_report("clean", project=fixture_project)
+    assert result.exit_code == 2 and "refusing to clean output-dir" in result.output
+    assert sorted(p.relative_to(fixture_project.parent) for p in fixture_project.parent.rglob("*")) == before

@@ -210,3 +210,9 @@ def test_build_runs_the_steps_without_rendering(project):
     assert (project / "gen" / "alpha.txt").read_text() == "11"
     assert (project / "_output" / "paper.html").read_bytes() == html
     assert run_report("build", project=project).output.strip().endswith("everything up to date")
+
+
+def test_a_file_no_longer_read_is_a_reason(project):
+    edit(project / "paper.qmd", "{{< include chapters/_more.qmd >}}", "")
+    reasons = explain(project)
+    assert "chapters/_more.qmd is no longer an input" in reasons["render paper.qmd"]

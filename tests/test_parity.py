@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from conftest import run_report
-from reportkit.parity import compare, html_facts, squash
+from reportkit.parity import Expected, compare, html_facts, squash
 
 
 def test_rendered_fixture_agrees(rendered_fixture):
@@ -69,3 +69,27 @@ def test_parity_with_pure_python_pdf_reader(rendered_fixture, monkeypatch):
     out = rendered_fixture / "_output"
     assert "Fixture Paper" in checks.pdf_text(out / "paper.pdf")[0]
     assert compare(out / "paper.html", out / "paper.pdf").problems == []
+
+
+def test_report_counts_what_was_compared(rendered_fixture):
+    out = rendered_fixture / "_output"
+    report = compare(out / "paper.html", out / "paper.pdf", Expected(floats=2, values=3))
+    assert (report.captions, report.values, report.entries) == (2, 3, 1) and report.problems == []
+    assert report.summary() == "2 captions, 3 values, 1 references compared"
+
+
+def test_comparing_nothing_where_the_sources_have_floats_is_a_problem(rendered_fixture):
+    """Captions in another language than the check expects would otherwise pass unseen."""
+    out = rendered_fixture / "_output"
+    report = compare(out / "paper.html", out / "paper.pdf", Expected(titles=("Abbildung", "Tabelle"), floats=2))
+    assert report.captions == 0
+    assert [p.rule for p in report.problems] == ["parity"] and "no numbered caption" in report.problems[0].message
+
+
+def test_crossref_titles_are_compared(fixture_project):
+    config = fixture_project / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "crossref:\n  fig-title: Abbildung\n  tbl-title: Tabelle\n",
+                      encoding="utf-8")
+    result = run_report("render", "--engine", "builtin", project=fixture_project)
+    assert result.exit_code == 0, result.output
+    assert "(2 captions, 3 values, 1 references compared)" in result.output

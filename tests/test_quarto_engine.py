@@ -129,3 +129,20 @@ def test_real_quarto_renders_fixture(fixture_project):
     result = run_report("render", "--engine", "quarto", project=fixture_project)
     assert result.exit_code == 0, result.output
     assert (fixture_project / "_output" / "paper.pdf").stat().st_size > 0
+
+
+def test_quarto_version_is_part_of_the_render_key(fixture_project, fake_quarto, monkeypatch):
+    assert run_report("render", "-q", project=fixture_project).exit_code == 0
+    result = run_report("render", "--explain", project=fixture_project)
+    assert "render paper.qmd: up to date" in result.output
+    monkeypatch.setenv("QUARTO_FAKE_VERSION", "1.12.0")
+    fake_quarto.touch()  # a new Quarto is a new executable file
+    result = run_report("render", "--explain", project=fixture_project)
+    assert "render paper.qmd: settings or tool versions changed" in result.output
+
+
+def test_engines_name_their_own_inputs(fake_quarto):
+    builtin, quarto = BuiltinEngine(), QuartoEngine(str(fake_quarto))
+    assert {p.name for p in builtin.inputs()} >= {"crossref.lua", "vars.lua", "callouts.lua"}
+    assert quarto.inputs() == []  # Quarto does not read the built-in engine's filters
+    assert quarto.fingerprint({}) == "quarto=1.11.0" and "pypandoc_binary=" in builtin.fingerprint({})

@@ -95,3 +95,14 @@ def test_pdf_check_rejects_truncated_or_pageless_files(rendered_fixture, tmp_pat
     not_pdf = tmp_path / "x.pdf"
     not_pdf.write_bytes(b"<html>oops</html>")
     assert "not a complete PDF" in check_pdf(not_pdf)[0].message
+
+
+def test_html_check_finds_missing_images_and_link_targets(tmp_path):
+    from reportkit.checks import check_html
+
+    (tmp_path / "here.png").write_bytes(b"\x89PNG")
+    page = tmp_path / "page.html"
+    page.write_text('<p id="a"><img src="here.png"><img src="gone.png"><a href="#a">ok</a><a href="#b">x</a></p>',
+                    encoding="utf-8")
+    assert sorted(p.rule for p in check_html(page)) == ["output.image", "output.link"]
+    assert any("gone.png" in p.message for p in check_html(page))

@@ -228,18 +228,24 @@ class BuiltinEngine(Engine):
 
     # -- problems ----------------------------------------------------------------------
     def problems(self, request: RenderRequest, log: Path) -> list[Problem]:
-        """Problems in pandoc's JSON log: our filters' reports, and resources it could not fetch."""
-        try:
-            entries = json.loads(log.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return []
-        filters = {str(package_file("filters", name)) for name in FILTERS}
-        found = []
-        for entry in entries:
-            if entry.get("type") == "ScriptingWarning" and entry.get("source") in filters:
-                report = json.loads(entry["message"])
-                found.append(Problem(report["rule"], report["message"], subject=report.get("subject")))
-            elif entry.get("type") == "CouldNotFetchResource":
-                path = entry.get("path", "")
-                found.append(Problem("image.missing", f"image or resource not found: {path}", subject=path))
-        return [located(request, p) for p in found]
+        """Problems in pandoc's JSON log, located in the document's sources."""
+        return [located(request, p) for p in log_problems(log)]
+
+
+def log_problems(log: Path) -> list[Problem]:
+    """Problems in a pandoc ``--log`` file: our filters' reports (protocol.py) and resources pandoc
+    could not fetch. They carry a subject but no location yet."""
+    try:
+        entries = json.loads(log.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    filters = {str(package_file("filters", name)) for name in FILTERS}
+    found = []
+    for entry in entries:
+        if entry.get("type") == "ScriptingWarning" and entry.get("source") in filters:
+            report = json.loads(entry["message"])
+            found.append(Problem(report["rule"], report["message"], subject=report.get("subject")))
+        elif entry.get("type") == "CouldNotFetchResource":
+            path = entry.get("path", "")
+            found.append(Problem("image.missing", f"image or resource not found: {path}", subject=path))
+    return found

@@ -1,0 +1,92 @@
+"""One-line mutations of the builder that the fast tests must catch.
+
+Each probe replaces one line (an exact text) in one file, runs the tests named for it, and
+restores the file. A probe "survives" when those tests still pass: a test is missing.
+
+    python dev/mutation_probes.py            # every probe
+    python dev/mutation_probes.py -k dedupe  # probes whose name contains "dedupe"
+
+The probes run on this checkout's files (each restored afterwards, also on Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = "src/reportkit/"
+
+# name, file, original text, mutated text, tests to run
+PROBES = [
+    ("suppressed prefix ignored", SRC + "filters/crossref.lua",
+     'local suppress = citation.mode == "SuppressAuthor"', "local suppress = false", "tests/test_filters.py"),
+    ("duplicate label check removed", SRC + "filters/crossref.lua",
+     'if numbers[id] then problem("xref.duplicate"', 'if false then problem("xref.duplicate"', "tests/test_filters.py"),
+    ("crossref prefix option ignored", SRC + "filters/crossref.lua",
+     "if meta_crossref and meta_crossref[key] then return pandoc.utils.stringify(meta_crossref[key]) end\n  return KINDS[kind].name\nend\n\nlocal function title_text",
+     "return KINDS[kind].name\nend\n\nlocal function title_text", "tests/test_filters.py"),
+    ("callout title attribute ignored", SRC + "filters/callouts.lua",
+     "if div.attributes.title then", "if false then", "tests/test_filters.py"),
+    ("unknown citations not reported", SRC + "filters/crossref.lua",
+     "if not known_keys[c.id] then", "if false then", "tests/test_filters.py"),
+    ("no-longer-an-input reason removed", SRC + "graph.py",
+     'reasons.append(f"{name} is no longer an input")', "pass", "tests/test_graph.py"),
+    ("same-tick mtime guard off", SRC + "fingerprint.py",
+     "RECENT_SECONDS = 2.0", "RECENT_SECONDS = 0", "tests/test_fingerprint.py"),
+    ("marker de-duplication removed", SRC + "pipeline.py",
+     "if key in seen or (problem.rule == MARKER_RULE and problem.subject in explained):", "if key in seen:",
+     "tests/test_pipeline.py"),
+    ("clean safety guard removed", SRC + "cli.py",
+     "if output == project.root or project.root not in output.parents or any(output in m.parents for m in project.main_inputs):",
+     "if False:", "tests/test_cli.py"),
+    ("HTML image check removed", SRC + "checks.py",
+     "if not src or not (path.parent / unquote(src)).is_file():", "if False:", "tests/test_render_fixture.py"),
+    ("parity compares nothing silently", SRC + "parity.py",
+     "if expected.floats and not facts.captions:", "if False:", "tests/test_parity.py"),
+    ("document read twice", SRC + "plan.py",
+     "if main not in self._documents:", "if True:", "tests/test_pipeline.py"),
+    ("quarto version not in key", SRC + "plan.py",
+     'key = "|".join([engine.fingerprint(state.cache), ",".join(formats)', 'key = "|".join([",".join(formats)',
+     "tests/test_quarto_engine.py"),
+    ("problem subject not used to locate", SRC + "engines/base.py",
+     "if problem.location is None and problem.subject:", "if False:", "tests/test_strictness.py"),
+    ("required provenance setting ignored", SRC + "plan.py",
+     "require_valid(package, options.required_provenance)", "require_valid(package)", "tests/test_settings.py tests/test_graph.py"),
+    ("number rules setting ignored", SRC + "lint.py",
+     "rules = settings(project).number_rules", "rules = NumberRules()", "tests/test_settings.py"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", default="", help="run only probes whose name contains this")
+    args = parser.parse_args()
+    survived = []
+    for name, file, original, mutated, tests in PROBES:
+        if args.k not in name:
+            continue
+        path = ROOT / file
+        text = path.read_text(encoding="utf-8")
+        if text.count(original) != 1:
+            print(f"?? {name}: the original text is not in {file} exactly once", flush=True)
+            survived.append(name)
+            continue
+        try:
+            path.write_text(text.replace(original, mutated), encoding="utf-8")
+            done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests.split()],
+                                  cwd=ROOT, capture_output=True, text=True)
+        finally:
+            path.write_text(text, encoding="utf-8")
+        killed = done.returncode != 0
+        print(f"{'killed  ' if killed else 'SURVIVED'} {name}", flush=True)
+        if not killed:
+            survived.append(name)
+    print(f"{len(survived)} probe(s) survived" + (f": {', '.join(survived)}" if survived else ""))
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

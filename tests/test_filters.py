@@ -1,0 +1,110 @@
+"""The built-in engine's Lua filters, one construct at a time: markdown in, visible text (or Typst
+source) and reported problems out, through the same pandoc binary and filters as a render."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from reportkit.engines.builtin import FILTERS, MARKDOWN, log_problems, package_file, pandoc_path
+from reportkit.protocol import FILTER_METADATA, VALUE_CLASS, filter_settings, value_anchor, value_span
+
+
+def run(markdown: str, tmp_path: Path, to: str = "html", **meta) -> tuple[str, list]:
+    """pandoc with reportkit's filters (and citeproc when references are given): (output, problems)."""
+    metadata = {FILTER_METADATA: filter_settings(""), **{k.replace("_", "-"): v for k, v in meta.items()}}
+    meta_file, log = tmp_path / "meta.yml", tmp_path / "log.json"
+    meta_file.write_text(yaml.safe_dump(metadata), encoding="utf-8")
+    args = [pandoc_path(), "--from", MARKDOWN, "--to", to, "--metadata-file", str(meta_file), "--log", str(log)]
+    for name in FILTERS:
+        args += ["--lua-filter", str(package_file("filters", name))]
+    if "references" in metadata:
+        args.append("--citeproc")
+    done = subprocess.run(args, input=markdown, capture_output=True, text=True, check=True)
+    return done.stdout, log_problems(log)
+
+
+def text_of(page: str) -> str:
+    """Visible text of an HTML fragment, spaces normalised (a no-break space is a space)."""
+    blocks = re.sub(r"</?(?:p|div|h\d|figure|figcaption|li|ul|ol|table|tr|td|th|thead|tbody|section)\b[^>]*>", " ", page)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", blocks)).replace("\u00a0", " ").split())
+
+
+FIGURE = "![A caption](x.png){#fig-a}\n\n![Another](y.png){#fig-b}\n\n"
+
+
+def test_figures_are_numbered_and_referenced(tmp_path):
+    page, problems = run(FIGURE + "See @fig-b and @Fig-a.\n", tmp_path)
+    text = text_of(page)
+    assert "Figure 1: A caption" in text and "Figure 2: Another" in text
+    assert "See Figure 2 and Figure 1." in text
+    assert problems == []
+
+
+def test_suppressed_prefix_gives_the_number_only(tmp_path):
+    page, _ = run(FIGURE + "In panel [-@fig-b] we see.\n", tmp_path)
+    assert "In panel 2 we see." in text_of(page)
+    typst, _ = run(FIGURE + "In panel [-@fig-b] we see.\n", tmp_path, to="typst")
+    assert "#ref(<fig-b>, supplement: none)" in typst
+
+
+def test_crossref_prefix_and_title_options(tmp_path):
+    page, _ = run(FIGURE + "See @fig-a.\n", tmp_path, crossref={"fig-prefix": "Fig.", "fig-title": "Fig"})
+    text = text_of(page)
+    assert "See Fig. 1." in text and "Fig 1: A caption" in text
+    typst, _ = run(FIGURE + "See @fig-a.\n", tmp_path, to="typst", crossref={"fig-prefix": "Fig."})
+    assert "#ref(<fig-a>, supplement: [Fig.])" in typst
+
+
+def test_duplicate_label_is_a_problem(tmp_path):
+    _, problems = run("![One](x.png){#fig-a}\n\n![Two](y.png){#fig-a}\n", tmp_path)
+    assert [(p.rule, p.subject) for p in problems] == [("xref.duplicate", "#fig-a")]
+
+
+def test_unresolved_reference_is_a_problem_and_a_marker(tmp_path):
+    page, problems = run("See @fig-nowhere.\n", tmp_path)
+    assert [(p.rule, p.subject) for p in problems] == [("xref.unresolved", "@fig-nowhere")]
+    assert "?@fig-nowhere" in text_of(page)
+
+
+def test_unknown_citation_key_is_a_problem(tmp_path):
+    references = [{"id": "known", "type": "book", "title": "T", "author": [{"family": "A"}], "issued": {"date-parts": [[2000]]}}]
+    _, problems = run("As shown [@known] and [@ghost].\n", tmp_path, references=references)
+    assert [(p.rule, p.subject) for p in problems] == [("citation.unknown", "@ghost")]
+
+
+def test_sections_and_equations(tmp_path):
+    source = "# Intro {#sec-intro}\n\n## Part {#sec-part}\n\n$$ x = 1 $$ {#eq-one}\n\nSee @sec-part and @eq-one.\n"
+    page, problems = run(source, tmp_path, number_sections=True)
+    assert "See Section 1.1 and Equation 1." in text_of(page) and problems == []
+
+
+def test_table_caption_is_on_top(tmp_path):
+    page, _ = run("| a |\n|---|\n| 1 |\n\n: Numbers {#tbl-n}\n\nSee @tbl-n.\n", tmp_path)
+    text = text_of(page)
+    assert text.index("Table 1: Numbers") < text.index("a 1") and "See Table 1." in text
+
+
+def test_callout_title_attribute_and_default(tmp_path):
+    page, _ = run('::: {.callout-tip title="Read this first"}\nBody.\n:::\n\n::: {.callout-warning}\nMind.\n:::\n', tmp_path)
+    text = text_of(page)
+    assert "Read this first Body." in text and "Warning Mind." in text
+    assert "Tip" not in text
+
+
+@pytest.mark.parametrize("to", ["html", "typst"])
+def test_quoted_values(tmp_path, to):
+    source = (f"Counted {value_span('1,234', 'counts.total')} and {value_span('5%', 'counts.share')}.\n\n"
+              f"[]{{#{value_anchor('counts.total')}}}Entry.\n")
+    out, _ = run(source, tmp_path, to=to)
+    if to == "typst":
+        assert "Counted 1,234 and 5%." in out and VALUE_CLASS not in out
+        return
+    assert re.search(rf'<a href="#{value_anchor("counts.total")}"[^>]*class="{VALUE_CLASS}"[^>]*>1,234</a>', out)
+    # no provenance entry: the value stays text, in a span that still names its variable
+    assert f'<span class="{VALUE_CLASS}" data-var="counts.share">5%</span>' in out
