@@ -12,6 +12,7 @@ import pytest
 from analysis import appendices, data, outputs
 from analysis.pipeline import load_steps
 from analysis.registry import ROOT, STEPS, ordered
+from reportkit.protocol import STEPS_DONE_ENV
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +150,6 @@ def test_pre_render_skips_when_reportkit_ran_the_steps(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    env = dict(os.environ, REPORTKIT_STEPS_DONE="1")
+    env = dict(os.environ, **{STEPS_DONE_ENV: "1"})
     done = subprocess.run([sys.executable, "-m", "analysis"], cwd=root, env=env, capture_output=True, text=True)
     assert done.returncode == 0 and "analysis:" not in done.stderr

@@ -18,6 +18,7 @@ import yaml
 from analysis.pipeline import load_steps
 from analysis.registry import ROOT, ordered
 from conftest import tracked_copy
+from reportkit.protocol import value_anchor
 
 pytestmark = pytest.mark.slow  # runs the whole analysis twice
 
@@ -100,7 +101,7 @@ def test_provenance_has_an_entry_and_anchor_for_every_variable(two_runs):
     prov = json.loads((two_runs.root / "report/generated/provenance.json").read_text(encoding="utf-8"))
     appendix = (two_runs.root / "report/generated/appendices/provenance.md").read_text(encoding="utf-8")
     for v in prov["variables"]:
-        assert "{#prov-" + v["name"].replace(".", "-") + "}" in appendix
+        assert "{#" + value_anchor(v["name"]) + "}" in appendix
         assert v["function"].startswith("analysis/") and "::" in v["function"]
         if v["missing"]:  # the sentence shows plain words; the reason is recorded, never shown inside it
             assert v["reason"] and v["reason"] not in v["text"] and "(" not in v["text"]

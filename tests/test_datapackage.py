@@ -12,11 +12,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
+from reportkit import datapackage
 from reportkit.datapackage import REQUIRED_PROVENANCE, check_datapackage, require_valid
-from reportkit.datapackage import main as datapackage_main
 from reportkit.errors import DataError, ReportError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,14 +129,33 @@ def only(problems, rule):
     return problems[0]
 
 
-def assert_cli_fails(pkg: Path, text: str) -> None:
-    """The command-line entry point (run in-process: `python -m` itself is tested once, below)."""
+CLI_RUNS: dict[Path, tuple[int, str]] = {}
+
+
+def validate(pkg: Path) -> list:
+    """Run the command-line check once, in-process (``python -m`` itself is tested below), and return the
+    problems it found; its exit code and what it printed are kept for ``assert_cli_fails``."""
+    found = []
+    real = datapackage.check_datapackage
+
+    def spy(path, *args):
+        found.extend(real(path, *args))
+        return found
+
     stderr = io.StringIO()
-    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
-        code = datapackage_main([str(pkg)])
-    assert code == 5, stderr.getvalue()
-    assert text in stderr.getvalue(), stderr.getvalue()
-    assert "stopping before any analysis runs" in stderr.getvalue()
+    with mock.patch.object(datapackage, "check_datapackage", spy), contextlib.redirect_stderr(stderr), \
+            contextlib.redirect_stdout(io.StringIO()):
+        code = datapackage.main([str(pkg)])
+    CLI_RUNS[pkg] = (code, stderr.getvalue())
+    return found
+
+
+def assert_cli_fails(pkg: Path, text: str) -> None:
+    """What the command line did in the last ``validate(pkg)``: exit 5 and ``text`` printed."""
+    code, stderr = CLI_RUNS.pop(pkg)
+    assert code == 5, stderr
+    assert text in stderr, stderr
+    assert "stopping before any analysis runs" in stderr
 
 
 def test_cli_exits_0_on_valid_copy(pkg):
@@ -150,7 +170,7 @@ def test_wrong_checksum(pkg):
     last = lines[11][-1]
     lines[11] = lines[11][:-1] + ("1" if last != "1" else "2")
     file.write_text("\n".join(lines), encoding="utf-8")
-    p = only(check_datapackage(pkg), "data.checksum")
+    p = only(validate(pkg), "data.checksum")
     assert p.location.point() == "data/population_wb.csv"
     assert "sha256 is" in p.message and "declares" in p.message
     assert_cli_fails(pkg, "data/population_wb.csv: resource 'population_wb': sha256 is")
@@ -161,7 +181,7 @@ def test_missing_column(pkg):
     rows = [line.rsplit(",", 1)[0] for line in file.read_text(encoding="utf-8").splitlines()]
     file.write_text("\n".join(rows) + "\n", encoding="utf-8")
     rehash(pkg, "population_wb")
-    p = only(check_datapackage(pkg), "data.missing-column")
+    p = only(validate(pkg), "data.missing-column")
     assert str(p) == ("data/population_wb.csv:1: column 'population' required by the schema is missing from the "
                       "header [data.missing-column]")
     assert_cli_fails(pkg, "column 'population' required by the schema is missing")
@@ -169,7 +189,7 @@ def test_missing_column(pkg):
 
 def test_wrong_type(pkg):
     edit_line(pkg, "population_wb.csv", 7, ",196", ",19x", "population_wb")
-    p = only(check_datapackage(pkg), "data.type")
+    p = only(validate(pkg), "data.type")
     assert p.location.point() == "data/population_wb.csv:7"
     assert p.message.startswith("column 'year': '19x") and p.message.endswith("is not a valid integer")
     assert_cli_fails(pkg, "data/population_wb.csv:7: column 'year': '19x")
@@ -181,7 +201,7 @@ def test_negative_count(pkg):
     lines[11] = lines[11].rsplit(",", 1)[0] + ",-5"
     file.write_text("\n".join(lines), encoding="utf-8")
     rehash(pkg, "population_wb")
-    problems = check_datapackage(pkg)
+    problems = validate(pkg)
     assert [str(p) for p in problems] == [
         "data/population_wb.csv:12: column 'population': -5 violates minimum 0 [data.constraint]"]
     assert_cli_fails(pkg, "data/population_wb.csv:12: column 'population': -5 violates minimum 0 [data.constraint]")
@@ -193,7 +213,7 @@ def test_duplicate_key(pkg):
     lines.insert(3, lines[1])  # line 2 repeated as line 4
     file.write_text("\n".join(lines), encoding="utf-8")
     rehash(pkg, "population_wb")
-    p = only(check_datapackage(pkg), "data.duplicate-key")
+    p = only(validate(pkg), "data.duplicate-key")
     assert p.location.point() == "data/population_wb.csv:4"
     assert "duplicate key (country_iso3, year) = (KAZ, 1960)" in p.message and "line 2" in p.message
     assert_cli_fails(pkg, "data/population_wb.csv:4: duplicate key (country_iso3, year) = (KAZ, 1960)")
@@ -201,7 +221,7 @@ def test_duplicate_key(pkg):
 
 def test_unknown_country_code(pkg):
     edit_line(pkg, "population_wb.csv", 5, "KAZ,", "KZX,", "population_wb")
-    p = only(check_datapackage(pkg), "data.foreign-key")
+    p = only(validate(pkg), "data.foreign-key")
     assert str(p) == "data/population_wb.csv:5: column 'country_iso3': 'KZX' not found in countries.iso3 " \
                      "[data.foreign-key]"
     assert_cli_fails(pkg, "column 'country_iso3': 'KZX' not found in countries.iso3")
@@ -209,7 +229,7 @@ def test_unknown_country_code(pkg):
 
 def test_unknown_country_code_in_page_transcribed_table(pkg):
     edit_line(pkg, "ethnic_composition.csv", 2, "UZB,", "UZX,", "ethnic_composition")
-    p = only(check_datapackage(pkg), "data.foreign-key")
+    p = only(validate(pkg), "data.foreign-key")
     assert p.location.point() == "data/ethnic_composition.csv:2"
 
 
@@ -219,7 +239,7 @@ def test_missing_provenance_field(pkg, key):
     res = next(r for r in desc["resources"] if r["name"] == "remittances_wdi")
     del res[key]
     pkg.write_text(json.dumps(desc, indent=2), encoding="utf-8")
-    p = only(check_datapackage(pkg), "data.provenance")
+    p = only(validate(pkg), "data.provenance")
     assert p.message == f"resource 'remittances_wdi': provenance field '{key}' is missing"
     assert p.location.file == "data/datapackage.json" and p.location.line is not None
     assert_cli_fails(pkg, f"resource 'remittances_wdi': provenance field '{key}' is missing [data.provenance]")
@@ -231,7 +251,7 @@ def test_empty_provenance_value_and_source_without_url(pkg):
     res["publisher"] = " "
     res["sources"][0].pop("path")
     pkg.write_text(json.dumps(desc, indent=2), encoding="utf-8")
-    msgs = [p.message for p in only_all(check_datapackage(pkg), "data.provenance")]
+    msgs = [p.message for p in only_all(validate(pkg), "data.provenance")]
     assert "resource 'population_wb': provenance field 'publisher' is empty" in msgs
     assert any("sources[0] needs a 'title' and a 'path'" in m for m in msgs)
 
@@ -247,7 +267,7 @@ def test_non_utf8_file(pkg):
     data[3] = data[3].replace(b"census", "c\u00e9nsus".encode("latin-1"), 1)
     file.write_bytes(b"\n".join(data))
     rehash(pkg, "ethnic_composition")
-    p = only(check_datapackage(pkg), "data.encoding")
+    p = only(validate(pkg), "data.encoding")
     assert p.location.point() == "data/ethnic_composition.csv:4"
     assert "not valid UTF-8: byte 0xe9" in p.message
     assert_cli_fails(pkg, "data/ethnic_composition.csv:4: not valid UTF-8: byte 0xe9")
@@ -256,14 +276,14 @@ def test_non_utf8_file(pkg):
 def test_empty_file(pkg):
     (pkg.parent / "kandas_origin_shares.csv").write_bytes(b"")
     rehash(pkg, "kandas_origin_shares")
-    p = only(check_datapackage(pkg), "data.empty")
+    p = only(validate(pkg), "data.empty")
     assert str(p).startswith("data/kandas_origin_shares.csv: resource 'kandas_origin_shares': file is empty")
     assert_cli_fails(pkg, "data/kandas_origin_shares.csv: resource 'kandas_origin_shares': file is empty")
 
 
 def test_missing_file(pkg):
     (pkg.parent / "remittances_wdi_2023_05.csv").unlink()
-    p = only(check_datapackage(pkg), "data.missing-file")
+    p = only(validate(pkg), "data.missing-file")
     assert p.location.point() == "data/remittances_wdi_2023_05.csv"
 
 
@@ -271,7 +291,7 @@ def test_changed_original_is_caught(pkg):
     orig = pkg.parent / "original" / "page-extracts" / "kandas_repatriation.csv"
     orig.chmod(0o644)
     orig.write_text(orig.read_text(encoding="utf-8").replace("952882", "952883", 1), encoding="utf-8")
-    problems = only_all(check_datapackage(pkg), "data.checksum")
+    problems = only_all(validate(pkg), "data.checksum")
     assert {p.location.point() for p in problems} == {"data/original/page-extracts/kandas_repatriation.csv"}
 
 
@@ -284,14 +304,14 @@ def test_enum_and_share_range(pkg):
     lines[2] = ",".join(parts)
     file.write_text("\n".join(lines), encoding="utf-8")
     rehash(pkg, "kandas_origin_shares")
-    msgs = [str(p) for p in only_all(check_datapackage(pkg), "data.constraint")]
+    msgs = [str(p) for p in only_all(validate(pkg), "data.constraint")]
     assert any(m.startswith("data/kandas_origin_shares.csv:2: column 'status': 'maybe' violates enum") for m in msgs)
     assert "data/kandas_origin_shares.csv:3: column 'share_pct': 130.5 violates maximum 100 [data.constraint]" in msgs
 
 
 def test_invalid_descriptor_json(pkg):
     pkg.write_text('{"resources": [', encoding="utf-8")
-    p = only(check_datapackage(pkg), "data.descriptor")
+    p = only(validate(pkg), "data.descriptor")
     assert p.message.startswith("invalid JSON")
     assert_cli_fails(pkg, "invalid JSON")
 

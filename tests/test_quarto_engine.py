@@ -17,6 +17,7 @@ from reportkit.engines import BuiltinEngine, QuartoEngine, select_engine
 from reportkit.engines.base import RenderRequest
 from reportkit.engines.quarto import find_quarto, parse_log
 from reportkit.project import Project
+from reportkit.protocol import STEPS_DONE_ENV
 from reportkit.source import Document
 
 QUARTO_STDERR = """\
@@ -86,7 +87,7 @@ FAKE_QUARTO = textwrap.dedent('''\
     out = args[args.index("--output-dir") + 1]
     os.makedirs(out, exist_ok=True)
     print("pandoc", flush=True)
-    print("steps-done=" + os.environ.get("REPORTKIT_STEPS_DONE", "unset") + " epoch=" + os.environ.get("SOURCE_DATE_EPOCH", "unset"))
+    print("steps-done=" + os.environ.get("{steps_done}", "unset") + " epoch=" + os.environ.get("SOURCE_DATE_EPOCH", "unset"))
     sys.stderr.write(os.environ.get("QUARTO_FAKE_LOG", ""))
     ext = {{"typst": "pdf", "html": "html"}}[fmt]
     shutil.copy(os.path.join(os.environ["QUARTO_FAKE_OUTPUTS"], "paper." + ext), out)
@@ -98,7 +99,7 @@ FAKE_QUARTO = textwrap.dedent('''\
 def fake_quarto(tmp_path, monkeypatch, rendered_fixture):
     script = tmp_path / "bin" / "quarto"
     script.parent.mkdir()
-    script.write_text(FAKE_QUARTO.format(python=sys.executable))
+    script.write_text(FAKE_QUARTO.format(python=sys.executable, steps_done=STEPS_DONE_ENV))
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("QUARTO_PATH", str(script))
     monkeypatch.setenv("QUARTO_FAKE_OUTPUTS", str(rendered_fixture / "_output"))

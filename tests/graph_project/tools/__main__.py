@@ -8,6 +8,8 @@ import sys
 import time
 import traceback
 
+from reportkit.protocol import WORKER_MARK
+
 STEPS = [
     {"name": "alpha", "module": "tools.alpha", "inputs": ["data/a.csv", "data/datapackage.json"], "outputs": ["gen/alpha.txt"], "after": []},
     {"name": "beta", "module": "tools.beta", "inputs": ["data/b.csv"], "outputs": ["gen/beta.txt"], "after": []},
@@ -34,7 +36,7 @@ def worker():
         except Exception:
             reply = {"ok": False, "error": traceback.format_exc()}
         reply["seconds"] = time.perf_counter() - started
-        print("REPORTKIT-WORKER " + json.dumps(reply), flush=True)
+        print(WORKER_MARK + json.dumps(reply), flush=True)
 
 
 parser = argparse.ArgumentParser()
