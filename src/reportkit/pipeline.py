@@ -8,7 +8,7 @@ from pathlib import Path
 from . import parity
 from .checks import check_output
 from .engines.base import Engine, RenderRequest, located
-from .errors import Problem, StrictnessError
+from .errors import Location, Problem, StrictnessError
 from .progress import Progress
 from .source import Document
 from .staging import Staging
@@ -60,6 +60,7 @@ def render_document(document: Document, formats: tuple[str, ...], engine: Engine
             with progress.step("check HTML/PDF parity") as note:
                 report = parity.compare(result.outputs["html"], result.outputs["pdf"], expected(document))
                 note(report.summary())
-            problems += report.problems
+            # a difference between the outputs is the document's problem: name it
+            problems += [Problem(p.rule, p.message, Location(document.shown), p.subject) for p in report.problems]
         settle(problems, strict, progress)
         return staging.publish(list(result.outputs.values()))
