@@ -146,9 +146,9 @@ def gaps_markdown(gaps: list[dict], package: dict) -> str:
         lines.append("")
     if values:
         lines += ["## Quoted values the data cannot give {.unnumbered}", "",
-                  "The article shows these values as \"not published\", \"not determinable\" or \"undetermined\".", "",
-                  "| Value | Why it is missing |", "|:------------------|:------------------------------|"]
-        lines += [f"| [`{g['topic']}`](#{value_anchor(g['topic'])}) | {_cell(_md(g['reason']))} |" for g in values]
+                  "The article shows these values as \"not published\", \"not determinable\", \"undetermined\" "
+                  "or \"not computable\"; here is why each is missing.", ""]
+        lines += [f"- [`{g['topic']}`](#{value_anchor(g['topic'])}): {_md(g['reason'])}." for g in values]
         lines.append("")
     pkg_gaps = [(res.get("path", ""), g) for res in package.get("resources", [])
                 for g in ([res["caveats"]] if isinstance(res.get("caveats"), str) else res.get("caveats") or [])]

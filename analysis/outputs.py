@@ -268,9 +268,9 @@ def column_widths(display: pd.DataFrame) -> list[int]:
         cells = max((len(_cell(v)) for v in display[c]), default=0)
         need.append(word + PADDING)
         want.append(max(word, min(cells, WRAP_AT)) + PADDING)
-    if sum(want) > LINE_CHARS and sum(need) < LINE_CHARS:
+    if sum(want) > LINE_CHARS:
         spare, extra = LINE_CHARS - sum(need), [w - n for w, n in zip(want, need)]
-        want = [n + spare * e / sum(extra) for n, e in zip(need, extra)] if sum(extra) else need
+        want = [n + spare * e / sum(extra) for n, e in zip(need, extra)] if spare > 0 and sum(extra) else need
     return [max(3, round(w)) for w in want]
 
 
