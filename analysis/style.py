@@ -1,7 +1,8 @@
 """One look for every figure: fonts, the Okabe–Ito colour-blind-safe palette, SVG output.
 
-SVG files are deterministic: a fixed ``svg.hashsalt`` (stable element ids), text as paths, and no
-date in the metadata, so two runs write byte-identical files.
+SVG files are deterministic: a fixed ``svg.hashsalt`` (stable element ids), text as paths, no date in
+the metadata, and glyphs only from the fonts matplotlib ships (never a font installed on the system),
+so two runs on any two machines with the locked libraries write byte-identical files.
 """
 
 from __future__ import annotations
@@ -10,7 +11,21 @@ import matplotlib
 
 matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+
+def use_bundled_fonts_only() -> None:
+    """Let matplotlib choose only among the fonts in its own ``mpl-data`` folder: a font installed on
+    the system (another DejaVu Sans version, a font with a closer match) can never change a figure."""
+    bundled = matplotlib.get_data_path()
+    manager = font_manager.fontManager
+    manager.ttflist = [f for f in manager.ttflist if f.fname.startswith(bundled)]
+    manager.afmlist = [f for f in manager.afmlist if f.fname.startswith(bundled)]
+    manager._findfont_cached.cache_clear()  # matplotlib's own memo of earlier answers
+
+
+use_bundled_fonts_only()
 
 # Okabe & Ito (2008), distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]

@@ -146,4 +146,5 @@ def test_engines_name_their_own_inputs(fake_quarto):
     builtin, quarto = BuiltinEngine(), QuartoEngine(str(fake_quarto))
     assert {p.name for p in builtin.inputs()} >= {"crossref.lua", "vars.lua", "callouts.lua"}
     assert quarto.inputs() == []  # Quarto does not read the built-in engine's filters
-    assert quarto.fingerprint({}) == "quarto=1.11.0" and "pypandoc_binary=" in builtin.fingerprint({})
+    assert quarto.tools({}) == {"quarto": "1.11.0"} and quarto.fingerprint({}) == "quarto|quarto=1.11.0"
+    assert builtin.tools({})["pandoc"] == "3.9" and builtin.fingerprint({}).startswith("builtin|pandoc=3.9|")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 from conftest import REPO, TESTS, run_report
 from reportkit.fingerprint import sha256_file
 from reportkit.reproducible import clean_copy
+from test_graph import rehash
 
 
 def git_project(source: Path, target: Path) -> Path:
@@ -26,17 +28,44 @@ def git_project(source: Path, target: Path) -> Path:
     return target
 
 
-def test_verify_passes_then_catches_a_changed_output(tmp_path):
+def test_verify_compares_a_clean_render_with_the_manifest(tmp_path):
     project = git_project(TESTS / "graph_project", tmp_path / "graph")
-    assert run_report("render", "-q", project=project).exit_code == 0
+    result = run_report("verify", project=project)
+    assert result.exit_code == 2 and "record one with `report verify --update`" in result.output
+    result = run_report("verify", "--update", project=project)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((project / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["source_date_epoch"] == 1767225600  # the last commit's time
+    assert {"gen/alpha.txt", "_output/paper.pdf", "_output/paper.html", "_variables.yml"} <= set(manifest["outputs"])
+    assert manifest["variables"] == {"alpha.total": "6", "beta.total": "30"}
+    assert manifest["tools"]["pandoc"] == "3.9"
+    assert not (project / "_output").exists()  # the manifest comes from a clean copy, not the working tree
+
     result = run_report("verify", project=project)
     assert result.exit_code == 0, result.output
-    assert "identical to a clean, offline render" in result.output
-    (project / "gen" / "alpha.txt").write_text("999", encoding="utf-8")
+    assert "verified: all" in result.output and "2 quoted values" in result.output
+
+    csv = project / "data" / "a.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("3", "8"), encoding="utf-8")
+    rehash(csv)
     result = run_report("verify", project=project)
     assert result.exit_code == 7
     assert "gen/alpha.txt: differs" in result.output
-    assert "paper.pdf" not in result.output  # only the changed output is listed
+    assert "value alpha.total: '6' in the manifest, '11' now" in result.output
+    assert "gen/beta.txt" not in result.output  # only what changed is listed
+
+
+def test_verify_reports_a_failing_step_with_its_own_exit_code_and_untracked_files(tmp_path):
+    project = git_project(TESTS / "graph_project", tmp_path / "graph")
+    assert run_report("verify", "--update", project=project).exit_code == 0
+    (project / "tools" / "helper.py").write_text("FACTOR = 1\n", encoding="utf-8")  # never git-added
+    alpha = project / "tools" / "alpha.py"
+    alpha.write_text("from .helper import FACTOR\n" + alpha.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_report("verify", project=project)
+    assert result.exit_code == 6, result.output
+    assert "ModuleNotFoundError" in result.output
+    hint = next(line for line in result.output.splitlines() if "untracked files are not copied" in line)
+    assert "tools/helper.py" in hint
 
 
 def test_pdf_timestamp_comes_from_the_last_commit(tmp_path):
@@ -66,3 +95,53 @@ def test_two_clean_renders_of_the_paper_are_identical(tmp_path):
     assert any(p.suffix == ".svg" for p in generated) and any(p.name == "paper.pdf" for p in generated)
     different = [str(p) for p in generated if sha256_file(copies[0] / p) != sha256_file(copies[1] / p)]
     assert different == []
+
+
+def fake_system_font(home: Path, family: str) -> Path:
+    """A font installed for the user (``~/.fonts``) under ``family``: DejaVu Serif's glyphs renamed."""
+    import matplotlib
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSerif.ttf")
+    for record in font["name"].names:
+        if record.nameID in (1, 4, 16):
+            record.string = family
+        elif record.nameID == 6:
+            record.string = family.replace(" ", "")
+    target = home / ".fonts" / f"{family.replace(' ', '')}.ttf"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    font.save(target)
+    return target
+
+
+def test_figures_never_use_a_font_installed_on_the_system(tmp_path):
+    home = tmp_path / "home"
+    fake_system_font(home, "Fake Sans")
+    env = dict(os.environ, HOME=str(home), MPLCONFIGDIR=str(tmp_path / "mpl"))
+    probe = "from matplotlib import font_manager as fm; print(fm.findfont('Fake Sans'))"
+    seen = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert seen.stdout.strip().endswith("FakeSans.ttf")  # matplotlib alone would use the system's font
+    pinned = subprocess.run([sys.executable, "-c", "import analysis.style; " + probe], env=env, cwd=REPO,
+                            capture_output=True, text=True, check=True)
+    assert "mpl-data" in pinned.stdout and "FakeSans" not in pinned.stdout
+
+
+def perturbed(condition: str, tmp_path: Path) -> dict[str, str]:
+    """Environment changes that must not change a single output byte."""
+    if condition == "font":
+        fake_system_font(tmp_path / "home", "DejaVu Sans")  # a system font of the very family the figures use
+        return {"HOME": str(tmp_path / "home"), "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    return {"timezone": {"TZ": "Pacific/Kiritimati"}, "locale": {"LC_ALL": "C", "LANG": "C"},
+            "hash seed": {"PYTHONHASHSEED": "4242"}}[condition]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("condition", ["timezone", "locale", "hash seed", "font"])
+def test_the_paper_reproduces_its_manifest_whatever_the_machine(condition, tmp_path):
+    """A clean render of the repository's tracked files gives every hash and value of manifest.json, also
+    with another time zone, locale, hash seed, or a conflicting font installed on the system."""
+    from reportkit.project import Project
+    from reportkit.verify import verify
+
+    result = verify(Project.load(REPO), env=perturbed(condition, tmp_path), progress=None)
+    assert result.made.outputs and result.made.outputs == result.recorded.outputs

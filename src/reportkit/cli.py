@@ -214,38 +214,46 @@ def status(to: str, engine: str, project: Project) -> None:
 
 
 @main.command()
-@to_option("all", "The formats to render and compare.")
-@engine_option("builtin")
+@click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default=None,
+              help="The formats to render and compare [default: the manifest's].")
+@click.option("--engine", type=click.Choice(ENGINE_CHOICES), default=None,
+              help="The engine to render with [default: the manifest's, else builtin].")
+@click.option("--update", is_flag=True, help="Record manifest.json from a clean render instead of comparing.")
 @click.option("--keep", is_flag=True, help="Keep the clean copy (its folder is printed) for inspection.")
 @project_command
-def verify(to: str, engine: str, keep: bool, project: Project) -> None:
-    """Re-render a clean copy of the tracked files, offline, and compare every output.
+def verify(to: str | None, engine: str | None, update: bool, keep: bool, project: Project) -> None:
+    """Re-render a clean copy of the tracked files, offline, and compare it with manifest.json.
 
-    Copies what git tracks to a temporary folder, renders it there with the network
-    unreachable and the same PDF timestamp (SOURCE_DATE_EPOCH, else the last commit's
-    time), and compares the hash of every output (analysis files, PDF, HTML) with the
-    working copy's. Exit code 7 lists each difference.
+    Copies what git tracks to a temporary folder and renders it there with the network
+    unreachable, with the engine, formats and PDF timestamp the manifest records. Every
+    output (figures, tables, variables, PDF, HTML) must have the manifest's sha256; each
+    difference is listed, each changed quoted value by name, and tool or library versions
+    that differ from the manifest's. --update records the manifest from a clean render
+    (PDF timestamp: SOURCE_DATE_EPOCH, else the last commit's time).
 
     \b
-    Example:
-      report render && report verify
+    Exit codes: 0 reproduced (or recorded), 2 no or bad manifest, 7 a difference,
+    else the clean render's own code (e.g. 6: an analysis step failed).
+
+    \b
+    Examples:
+      report verify
+      report verify --update     # after a deliberate change of the outputs; commit manifest.json
     """
-    from .engines import select_engine
-    from .plan import build_graph
-    from .reproducible import VerifyError
-    from .reproducible import verify as run_verify
+    from .verify import verify as run_verify
 
     progress = Progress()
-    graph = build_graph(project, formats_of(to), select_engine(engine), True, progress)
-    graph.close()
-    names = [o for step in graph.steps.values() for o in step.outputs]
-    progress.info(f"Rendering a clean copy of the tracked files ({len(names)} outputs to compare) ...")
-    differences, copy = run_verify(project.root, ["--to", to, "--engine", engine], names, keep)
-    if keep:
-        progress.info(f"clean copy kept in {copy}")
-    if differences:
-        raise VerifyError(f"{len(differences)} output(s) differ from a clean render:\n  " + "\n  ".join(differences))
-    progress.result(f"verified: all {len(names)} outputs are identical to a clean, offline render")
+    result = run_verify(project, engine, to, update=update, keep=keep, progress=progress)
+    if result.copy is not None:
+        progress.info(f"clean copy kept in {result.copy}")
+    made = result.made
+    tools = ", ".join(f"{k} {v}" for k, v in made.tools.items())
+    if update:
+        progress.result(f"recorded {len(made.outputs)} outputs and {len(made.variables)} quoted values in "
+                        f"manifest.json ({made.engine} engine: {tools})")
+    else:
+        progress.result(f"verified: all {len(made.outputs)} outputs and {len(made.variables)} quoted values of "
+                        f"manifest.json reproduced by a clean, offline render ({made.engine} engine: {tools})")
 
 
 @main.command()

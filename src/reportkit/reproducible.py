@@ -1,9 +1,9 @@
-"""Reproducible builds: the fixed timestamp written into PDFs, and `report verify`.
+"""Reproducible builds: the fixed timestamp written into PDFs, and clean renders for `report verify`.
 
 The PDF's creation date is ``SOURCE_DATE_EPOCH`` when set, else the time of the last git
-commit of the project, so the same sources give the same bytes. ``verify`` copies the
-tracked files to a clean folder, renders them there with the network unreachable, and
-compares every output with the working copy's.
+commit of the project, so the same sources give the same bytes. ``clean_render`` copies the
+tracked files to a new folder and renders them there with the network unreachable; `report verify`
+compares what it wrote with the manifest (manifest.py).
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 from .errors import ReportError
-from .fingerprint import sha256_file
 
 # An address nothing listens on: any attempt to use the network fails at once.
 NO_NETWORK = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
@@ -62,36 +62,38 @@ def clean_copy(root: Path, target: Path) -> None:
             shutil.copy2(source, target / name)
 
 
-def compare_outputs(names: list[str], left: Path, right: Path) -> list[str]:
-    """Differences between two trees for the given output names."""
-    differences = []
-    for name in names:
-        a, b = left / name, right / name
-        if not a.is_file() and not b.is_file():
-            continue
-        if not a.is_file() or not b.is_file():
-            differences.append(f"{name}: only in the {'clean render' if b.is_file() else 'working copy'}")
-        elif sha256_file(a) != sha256_file(b):
-            differences.append(f"{name}: differs (working copy {sha256_file(a)[:12]}, clean render {sha256_file(b)[:12]})")
-    return differences
+class CleanRenderError(ReportError):
+    """The render of a clean copy failed; carries that render's own exit code (6 for a failing step)."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
-def verify(root: Path, args: list[str], output_names: list[str], keep: bool = False) -> tuple[list[str], Path]:
-    """Render a clean copy with ``report render ARGS``; return the differences and the copy's folder."""
+def untracked_files(root: Path) -> list[str]:
+    """Files git does not track (and does not ignore): a clean copy does not have them."""
+    done = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "--", "."], cwd=root,
+                          capture_output=True, text=True)
+    return done.stdout.split() if done.returncode == 0 else []
+
+
+def clean_render(root: Path, args: list[str], epoch: int | None, env: dict[str, str] | None = None) -> Path:
+    """Copy the tracked files to a new temporary folder and run ``report render ARGS`` there, offline,
+    with the PDF timestamp ``epoch``; returns the copy's folder (the caller removes it)."""
     folder = Path(tempfile.mkdtemp(prefix="report-verify-"))
     copy = folder / root.name
     clean_copy(root, copy)
-    env = dict(os.environ, **NO_NETWORK)
-    epoch = source_date_epoch(root)
+    environment = dict(os.environ, **NO_NETWORK, **(env or {}))
     if epoch is not None:
-        env["SOURCE_DATE_EPOCH"] = str(epoch)
-    import sys
-
+        environment["SOURCE_DATE_EPOCH"] = str(epoch)
     done = subprocess.run([sys.executable, "-m", "reportkit.cli", "render", "--quiet", *args, "--project", str(copy)],
-                          env=env, capture_output=True, text=True)
+                          env=environment, capture_output=True, text=True)
     if done.returncode != 0:
-        raise VerifyError(f"the clean render in {copy} failed (exit {done.returncode}):\n{done.stderr.strip()}")
-    differences = compare_outputs(output_names, root, copy)
-    if not keep:
         shutil.rmtree(folder, ignore_errors=True)
-    return differences, copy
+        message = f"the render of a clean copy of the tracked files failed (exit {done.returncode}):\n{done.stderr.strip()}"
+        untracked = untracked_files(root)
+        if untracked:
+            message += ("\nuntracked files are not copied (is one of them needed?): git add "
+                        + " ".join(untracked[:8]) + (" ..." if len(untracked) > 8 else ""))
+        raise CleanRenderError(message, done.returncode)
+    return copy

@@ -49,9 +49,13 @@ class Engine(ABC):
         """Files of the engine itself that every render reads (its filters, templates)."""
 
     @abstractmethod
-    def fingerprint(self, cache: dict) -> str:
+    def tools(self, cache: dict) -> dict[str, str]:
         """What, besides files, decides the engine's output: its tools and their versions.
         ``cache`` is persisted between builds, for answers that are slow to find."""
+
+    def fingerprint(self, cache: dict) -> str:
+        """The engine's part of a render's cache key."""
+        return "|".join([self.name, *(f"{tool}={version}" for tool, version in sorted(self.tools(cache).items()))])
 
     @abstractmethod
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:

@@ -23,7 +23,7 @@ from ..progress import Progress
 from ..project import PATH_KEYS, resolve_path
 from ..protocol import FILTER_METADATA, filter_settings
 from ..reproducible import source_date_epoch
-from ..versions import versions
+from ..versions import distribution_version, executable_version
 from .base import Engine, RenderRequest, RenderResult, located
 
 MARKDOWN = "markdown-implicit_header_references"
@@ -64,8 +64,9 @@ class BuiltinEngine(Engine):
     def inputs(self) -> list[Path]:
         return engine_files()
 
-    def fingerprint(self, cache: dict) -> str:
-        return f"builtin|{versions(['pypandoc_binary', 'typst'])}|reportkit={__version__}"
+    def tools(self, cache: dict) -> dict[str, str]:
+        return {"pandoc": executable_version(pandoc_path(), cache).removeprefix("pandoc ").strip(),
+                "typst (Python wheel)": distribution_version("typst") or "absent", "reportkit": __version__}
 
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
         """Markdown -> HTML in a background pandoc process, while this process runs

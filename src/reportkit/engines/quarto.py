@@ -17,6 +17,7 @@ from ..progress import Progress
 from ..project import QUARTO_FORMAT
 from ..protocol import STEPS_DONE_ENV
 from ..reproducible import source_date_epoch
+from ..versions import executable_version
 from .base import Engine, RenderRequest, RenderResult, located
 
 XREF_WARNING = re.compile(r"Unable to resolve crossref @([\w:.-]+)")
@@ -61,19 +62,9 @@ class QuartoEngine(Engine):
     def inputs(self) -> list[Path]:
         return []  # Quarto's own files are covered by its version (fingerprint)
 
-    def fingerprint(self, cache: dict) -> str:
-        """``quarto --version`` (0.6 s), remembered per executable, size and modification time."""
-        path = Path(self.executable).resolve()
-        stat = path.stat()
-        key = f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
-        known = cache.setdefault("quarto-version", {})
-        if key not in known:
-            done = subprocess.run([self.executable, "--version"], capture_output=True, text=True)
-            if done.returncode != 0:
-                raise EngineError(f"`{self.executable} --version` failed ({done.returncode}): {done.stderr.strip()}")
-            known.clear()
-            known[key] = done.stdout.strip()
-        return f"quarto={known[key]}"
+    def tools(self, cache: dict) -> dict[str, str]:
+        """``quarto --version`` (0.6 s; remembered until the executable changes)."""
+        return {"quarto": executable_version(self.executable, cache)}
 
     def command(self, request: RenderRequest, fmt: str, out_dir: Path) -> list[str]:
         """The argument list (never a shell string) for one format."""
