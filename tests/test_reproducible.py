@@ -17,9 +17,14 @@ from reportkit.reproducible import clean_copy
 from test_graph import rehash
 
 
-def git_project(source: Path, target: Path) -> Path:
-    generated = ["_output", ".reportkit", "gen"] + (["_variables.yml"] if (source / "tools").is_dir() else [])
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*generated))
+def git_project(source: Path, target: Path, tracked_only: bool = False) -> Path:
+    """A copy of ``source`` committed in a new git repository (on 2026-01-01, the PDFs' timestamp);
+    ``tracked_only``: copy only the files git tracks in ``source`` (a fresh clone, without outputs)."""
+    if tracked_only:
+        clean_copy(source, target)
+    else:
+        generated = ["_output", ".reportkit", "gen"] + (["_variables.yml"] if (source / "tools").is_dir() else [])
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(*generated))
     env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t",
                GIT_COMMITTER_EMAIL="t@example.org", GIT_AUTHOR_DATE="2026-01-01T00:00:00Z",
                GIT_COMMITTER_DATE="2026-01-01T00:00:00Z")
@@ -145,3 +150,79 @@ def test_the_paper_reproduces_its_manifest_whatever_the_machine(condition, tmp_p
 
     result = verify(Project.load(REPO), env=perturbed(condition, tmp_path), progress=None)
     assert result.made.outputs and result.made.outputs == result.recorded.outputs
+
+
+@pytest.mark.slow  # five renders of the small project
+def test_archive_round_trip(tmp_path):
+    """The zip holds sources, outputs, manifest and README; unpacked in an empty folder (no git), it
+    renders and verifies against its manifest."""
+    import zipfile
+
+    project = git_project(TESTS / "graph_project", tmp_path / "graph")
+    assert run_report("verify", "--update", project=project).exit_code == 0
+    result = run_report("archive", project=project)
+    assert result.exit_code == 0, result.output
+    bundle = project / "_output" / "paper-archive.zip"
+    names = zipfile.ZipFile(bundle).namelist()
+    assert {"paper.qmd", "data/a.csv", "tools/alpha.py", "manifest.json", "ARCHIVE-README.md",
+            "_output/paper.pdf", "_output/paper.html", "gen/alpha.txt"} <= set(names)
+    assert names == sorted(names)
+    first = bundle.read_bytes()
+    assert run_report("archive", project=project).exit_code == 0
+    assert bundle.read_bytes() == first  # the same sources give the same zip
+
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(bundle).extractall(unpacked)
+    result = run_report("verify", project=unpacked)
+    assert result.exit_code == 0, result.output
+    assert run_report("render", "-q", project=unpacked).exit_code == 0
+    manifest = json.loads((unpacked / "manifest.json").read_text(encoding="utf-8"))
+    for name in ("_output/paper.pdf", "_output/paper.html", "gen/alpha.txt"):
+        assert sha256_file(unpacked / name) == manifest["outputs"][name], name
+
+
+def test_archive_refuses_sources_that_do_not_reproduce_the_manifest(tmp_path):
+    project = git_project(TESTS / "graph_project", tmp_path / "graph")
+    assert run_report("verify", "--update", project=project).exit_code == 0
+    (project / "paper.qmd").write_text((project / "paper.qmd").read_text(encoding="utf-8") + "\nMore.\n",
+                                       encoding="utf-8")
+    result = run_report("archive", project=project)
+    assert result.exit_code == 7 and "_output/paper.html: differs" in result.output
+    assert not (project / "_output" / "paper-archive.zip").exists()
+
+
+@pytest.mark.slow
+def test_the_papers_archive_rebuilds_in_a_new_environment_from_the_lock(tmp_path):
+    """The repository's archive, unpacked in an empty folder: a new virtual environment installed from
+    requirements.lock alone (the package registry is the only network used), then `report render` there
+    writes every output with the manifest's hash."""
+    import zipfile
+
+    copy = git_project(REPO, tmp_path / "repo", tracked_only=True)
+    result = run_report("archive", "--output", str(tmp_path / "paper.zip"), project=copy)
+    assert result.exit_code == 0, result.output
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(tmp_path / "paper.zip").extractall(unpacked)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    done = subprocess.run([*pip, "-r", "requirements.lock"], cwd=unpacked, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    done = subprocess.run([*pip, "--no-deps", "-e", "."], cwd=unpacked, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "PYTHONPATH")}
+    done = subprocess.run([str(venv / "bin" / "report"), "render", "-q"], cwd=unpacked, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    manifest = json.loads((unpacked / "manifest.json").read_text(encoding="utf-8"))
+    different = [name for name, digest in manifest["outputs"].items() if sha256_file(unpacked / name) != digest]
+    assert different == []
+
+
+def test_citation_file_names_the_original_article():
+    import yaml
+
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["cff-version"] == "1.2.0" and citation["authors"] and citation["title"]
+    assert citation["preferred-citation"]["doi"] == "10.3389/fpos.2025.1583799"
+    assert "10.3389/fpos.2025.1583799" in (REPO / "README.md").read_text(encoding="utf-8")

@@ -80,7 +80,8 @@ def main() -> None:
       report clean               # remove generated outputs
       report preview             # serve the HTML, re-render on save
       report status              # what a render would run, and why
-      report verify              # re-render a clean copy offline and compare
+      report verify              # re-render a clean copy offline and compare with manifest.json
+      report archive             # one zip with sources, data, lock file, outputs and manifest
     """
 
 
@@ -254,6 +255,28 @@ def verify(to: str | None, engine: str | None, update: bool, keep: bool, project
     else:
         progress.result(f"verified: all {len(made.outputs)} outputs and {len(made.variables)} quoted values of "
                         f"manifest.json reproduced by a clean, offline render ({made.engine} engine: {tools})")
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the zip [default: the output folder, <document>-archive.zip].")
+@project_command
+def archive(output: Path | None, project: Project) -> None:
+    """Write one zip that rebuilds the paper: sources, data, lock file, outputs, manifest.
+
+    First renders a clean copy of the tracked files offline and checks it against
+    manifest.json (as `report verify` does): only outputs that reproduce the manifest are
+    archived. The zip also holds CITATION.cff and a README saying how to rebuild and check.
+
+    \b
+    Example:
+      report archive             # then deposit _output/paper-archive.zip
+    """
+    from .archive import write_archive
+
+    progress = Progress()
+    path = write_archive(project, output, progress)
+    progress.result(f"wrote {project.relative(path)} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
 @main.command()

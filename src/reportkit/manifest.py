@@ -78,7 +78,7 @@ class Manifest:
         path = root / MANIFEST_NAME
         data = {"about": "Outputs `report render` must reproduce byte for byte, and what made them. "
                          "Checked by `report verify`; rewritten by `report verify --update`.",
-                "platform": platform.platform(terse=True), **asdict(self)}
+                "platform": f"{platform.system()} {platform.machine()}", **asdict(self)}
         path.write_text(json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
         return path
 

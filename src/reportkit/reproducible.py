@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import ReportError
+from .manifest import Manifest
 
 # An address nothing listens on: any attempt to use the network fails at once.
 NO_NETWORK = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
@@ -29,32 +30,53 @@ class VerifyError(ReportError):
     exit_code = 7
 
 
+# Folders that never hold sources (caches, environments, outputs of a render).
+NOT_SOURCES = {".git", ".venv", "venv", "__pycache__", ".pytest_cache", ".reportkit", "_output"}
+
+
 def source_date_epoch(root: Path) -> int | None:
-    """SOURCE_DATE_EPOCH, else the last commit's time, else None (Typst then uses the clock)."""
+    """SOURCE_DATE_EPOCH, else the last commit's time, else (outside git, e.g. an unpacked archive) the
+    manifest's, else None (Typst then uses the clock)."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value:
         return int(value)
     try:
         done = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=root, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
-        return None
-    return int(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
+        done = None
+    if done is not None and done.returncode == 0 and done.stdout.strip():
+        return int(done.stdout.strip())
+    manifest = Manifest.load(root)
+    return manifest.source_date_epoch if manifest else None
+
+
+def in_git(root: Path) -> bool:
+    done = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True)
+    return done.returncode == 0 and done.stdout.strip() == "true"
 
 
 def tracked_files(root: Path) -> list[str]:
-    """Files git tracks in the project (what a fresh clone has)."""
-    try:
-        done = subprocess.run(["git", "ls-files", "-z", "--", "."], cwd=root, capture_output=True, timeout=30)
-    except OSError as exc:
-        raise ReportError(f"report verify needs git: {exc}") from exc
-    if done.returncode != 0:
-        raise ReportError(f"report verify needs a git repository: {done.stderr.decode().strip()}")
+    """The project's sources: the files git tracks (what a fresh clone has) or, outside a git repository
+    (an unpacked archive), every file except caches, environments, outputs and what the manifest lists."""
+    if not in_git(root):
+        manifest = Manifest.load(root)
+        outputs = set(manifest.outputs) if manifest else set()
+        found = []
+        for folder, subfolders, files in os.walk(root):
+            subfolders[:] = sorted(d for d in subfolders if d not in NOT_SOURCES)
+            for name in sorted(files):
+                relative = os.path.relpath(os.path.join(folder, name), root)
+                if relative not in outputs:
+                    found.append(relative)
+        return found
+    done = subprocess.run(["git", "ls-files", "-z", "--", "."], cwd=root, capture_output=True, timeout=30)
     prefix = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, text=True).stdout.strip()
     names = [n.decode() for n in done.stdout.split(b"\0") if n]
     return [n[len(prefix):] if prefix and n.startswith(prefix) else n for n in names]
 
 
 def clean_copy(root: Path, target: Path) -> None:
+    """Copy the project's sources (``tracked_files``) to ``target``."""
     for name in tracked_files(root):
         source = root / name
         if source.is_file():
@@ -72,6 +94,8 @@ class CleanRenderError(ReportError):
 
 def untracked_files(root: Path) -> list[str]:
     """Files git does not track (and does not ignore): a clean copy does not have them."""
+    if not in_git(root):
+        return []
     done = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "--", "."], cwd=root,
                           capture_output=True, text=True)
     return done.stdout.split() if done.returncode == 0 else []

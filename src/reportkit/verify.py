@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import platform
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,8 @@ def verify(project: Project, engine_name: str | None = None, to: str | None = No
     copy = clean_render(project.root, ["--engine", engine.name, "--to", "all" if set(formats) == set(FORMATS)
                                        else formats[0]], epoch, env)
     try:
-        made = Manifest.of_tree(copy, names, engine.name, list(formats), epoch, engine.tools({}),
-                                locked_libraries(project.root))
+        tools = {"python": platform.python_version(), **engine.tools({})}
+        made = Manifest.of_tree(copy, names, engine.name, list(formats), epoch, tools, locked_libraries(project.root))
     finally:
         if not keep:
             shutil.rmtree(copy.parent, ignore_errors=True)
