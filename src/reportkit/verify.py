@@ -66,5 +66,6 @@ def verify(project: Project, engine_name: str | None = None, to: str | None = No
     differences = recorded.differences(made)
     if differences:
         raise VerifyError(f"{len(differences)} difference(s) between a clean render and {MANIFEST_NAME}:\n  "
-                          + "\n  ".join(differences))
+                          + "\n  ".join(differences) + f"\nIf these changes are deliberate, record them: "
+                          f"`report verify --update`, and commit {MANIFEST_NAME} with the change.")
     return Verification(recorded, made, [], copy if keep else None)
