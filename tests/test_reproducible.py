@@ -33,6 +33,7 @@ def git_project(source: Path, target: Path, tracked_only: bool = False) -> Path:
     return target
 
 
+@pytest.mark.slow  # several clean renders
 def test_verify_compares_a_clean_render_with_the_manifest(tmp_path):
     project = git_project(TESTS / "graph_project", tmp_path / "graph")
     result = run_report("verify", project=project)
@@ -60,6 +61,7 @@ def test_verify_compares_a_clean_render_with_the_manifest(tmp_path):
     assert "gen/beta.txt" not in result.output  # only what changed is listed
 
 
+@pytest.mark.slow  # several clean renders
 def test_verify_reports_a_failing_step_with_its_own_exit_code_and_untracked_files(tmp_path):
     project = git_project(TESTS / "graph_project", tmp_path / "graph")
     assert run_report("verify", "--update", project=project).exit_code == 0
@@ -181,6 +183,7 @@ def test_archive_round_trip(tmp_path):
         assert sha256_file(unpacked / name) == manifest["outputs"][name], name
 
 
+@pytest.mark.slow  # several clean renders
 def test_archive_refuses_sources_that_do_not_reproduce_the_manifest(tmp_path):
     project = git_project(TESTS / "graph_project", tmp_path / "graph")
     assert run_report("verify", "--update", project=project).exit_code == 0
