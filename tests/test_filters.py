@@ -12,12 +12,14 @@ import pytest
 import yaml
 
 from reportkit.engines.builtin import FILTERS, MARKDOWN, log_problems, package_file, pandoc_path
+from reportkit.language import words
 from reportkit.protocol import FILTER_METADATA, VALUE_CLASS, filter_settings, value_anchor, value_span
 
 
 def run(markdown: str, tmp_path: Path, to: str = "html", **meta) -> tuple[str, list]:
     """pandoc with reportkit's filters (and citeproc when references are given): (output, problems)."""
-    metadata = {FILTER_METADATA: filter_settings(""), **{k.replace("_", "-"): v for k, v in meta.items()}}
+    metadata = {k.replace("_", "-"): v for k, v in meta.items()}
+    metadata[FILTER_METADATA] = filter_settings("", words(metadata.get("lang")))
     meta_file, log = tmp_path / "meta.yml", tmp_path / "log.json"
     meta_file.write_text(yaml.safe_dump(metadata), encoding="utf-8")
     args = [pandoc_path(), "--from", MARKDOWN, "--to", to, "--metadata-file", str(meta_file), "--log", str(log)]
@@ -50,7 +52,7 @@ def test_suppressed_prefix_gives_the_number_only(tmp_path):
     page, _ = run(FIGURE + "In panel [-@fig-b] we see.\n", tmp_path)
     assert "In panel 2 we see." in text_of(page)
     typst, _ = run(FIGURE + "In panel [-@fig-b] we see.\n", tmp_path, to="typst")
-    assert "#ref(<fig-b>, supplement: none)" in typst
+    assert "#link(<fig-b>)[2]" in typst
 
 
 def test_crossref_prefix_and_title_options(tmp_path):
@@ -58,7 +60,7 @@ def test_crossref_prefix_and_title_options(tmp_path):
     text = text_of(page)
     assert "See Fig. 1." in text and "Fig 1: A caption" in text
     typst, _ = run(FIGURE + "See @fig-a.\n", tmp_path, to="typst", crossref={"fig-prefix": "Fig."})
-    assert "#ref(<fig-a>, supplement: [Fig.])" in typst
+    assert "#link(<fig-a>)[Fig.~1]" in typst
 
 
 def test_duplicate_label_is_a_problem(tmp_path):

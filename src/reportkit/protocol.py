@@ -39,12 +39,14 @@ def value_span(text: str, name: str) -> str:
     return f'[{text}]{{.{VALUE_CLASS} {VALUE_NAME_ATTRIBUTE}="{name}"}}'
 
 
-def filter_settings(doc_dir: str) -> dict:
-    """What the Lua filters read from ``FILTER_METADATA``: names of this protocol, and the main
-    document's folder relative to the project root (Typst resolves images against the root)."""
+def filter_settings(doc_dir: str, words: dict[str, str]) -> dict:
+    """What the Lua filters read from ``FILTER_METADATA``: names of this protocol, the main
+    document's folder relative to the project root (Typst resolves images against the root), and
+    the words Quarto prints in the document's language (``language.words``: "Figure", "Note", ...)."""
     return {
         "value-class": VALUE_CLASS,
         "value-attribute": VALUE_NAME_ATTRIBUTE,
         "anchor-prefix": ANCHOR_PREFIX,
         "doc-dir": doc_dir,
+        "words": words,
     }

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from .. import __version__
+from ..language import words
 from ..errors import ConfigError, EngineError, Location, Problem
 from ..metadata import deep_merge, normalize_authors
 from ..progress import Progress
@@ -119,7 +120,11 @@ class BuiltinEngine(Engine):
         meta = deep_merge(deep_merge(deep_merge(project_meta, format_meta), doc_meta), doc_format or {})
         meta = normalize_authors(meta, where)
         self._check_files(meta, where)
-        meta[FILTER_METADATA] = filter_settings(project.relative(request.main.parent).replace("\\", "/").strip("."))
+        language = words(meta.get("lang"))
+        meta[FILTER_METADATA] = filter_settings(project.relative(request.main.parent).replace("\\", "/").strip("."),
+                                                language)
+        meta.setdefault("toc-title", language["toc-title"])
+        meta.setdefault("abstract-title", language["abstract-title"])
         if meta.get("number-sections") and fmt == "pdf":
             meta.setdefault("section-numbering", "1.1")
         meta.setdefault("pagetitle", str(meta.get("title", request.main.stem)))

@@ -6,6 +6,14 @@ HTML gets Quarto's callout markup; Typst calls reportkit-callout() from the buil
 
 local TITLES = { note = "Note", tip = "Tip", warning = "Warning", important = "Important", caution = "Caution" }
 
+-- the document language's words (reportkit-filters.words), over the English defaults
+function Meta(meta)
+  local settings = meta["reportkit-filters"] or {}
+  for kind in pairs(TITLES) do
+    if settings.words and settings.words[kind] then TITLES[kind] = pandoc.utils.stringify(settings.words[kind]) end
+  end
+end
+
 local function callout_kind(div)
   for _, class in ipairs(div.classes) do
     local kind = class:match("^callout%-(%a+)$")
@@ -14,7 +22,7 @@ local function callout_kind(div)
   return nil
 end
 
-function Div(div)
+local function callout(div)
   local kind = callout_kind(div)
   if not kind then return nil end
   local content = pandoc.List(div.content)
@@ -39,7 +47,10 @@ function Div(div)
     blocks:insert(pandoc.Plain(title))
     blocks:insert(pandoc.RawBlock("typst", "])["))
     blocks:extend(content)
-    blocks:insert(pandoc.RawBlock("typst", "]"))
+    -- a label (for cross-references) on the callout's block
+    blocks:insert(pandoc.RawBlock("typst", div.identifier ~= "" and ("]<" .. div.identifier .. ">") or "]"))
     return blocks
   end
 end
+
+return { { Meta = Meta }, { Div = callout } }

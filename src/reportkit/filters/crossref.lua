@@ -1,25 +1,41 @@
 --[[
-reportkit crossref filter: numbers figures, tables, sections and equations, and turns
-@fig-x / @tbl-x / @sec-x / @eq-x references into Quarto's markup for HTML and Typst.
-Runs before --citeproc, so the citations left in the document are bibliographic only.
+reportkit crossref filter: numbers and lays out what Quarto numbers, in Quarto's order and words,
+and turns references into Quarto's markup for HTML and Typst. Runs before --citeproc, so the
+citations left in the document are bibliographic only.
+
+What is numbered (kind = the label's prefix):
+  floats      fig, tbl, lst: images/figures, tables, code blocks or `::: {#fig-x}` divs with a caption;
+              a labelled float inside a float div is a subfloat, lettered (a), (b) inside its parent;
+              `layout-ncol`, `layout-nrow` and `layout` arrange a div's cells in rows (both formats)
+  theorems    thm lem cor prp cnj def exm exr (bold run-in title), sol rem (italic, like .proof)
+  callouts    nte tip wrn imp cau (the callout's title becomes "Note 1: title")
+  equations   $$ ... $$ {#eq-x}
+  sections    every heading is counted, numbered or not, as Quarto's crossref does (a document
+              whose top level is ## numbers it 1, 2, ...); HTML shows numbers only with number-sections
+Words come from the document's language (reportkit-filters.words, from Quarto's language files)
+and the `crossref:` options (<kind>-title, <kind>-prefix, <kind>-labels, subref-labels,
+title-delim, ref-hyperlink). Reference forms: @fig-x, @Fig-x, [-@fig-x], [See @fig-x],
+[@fig-a; @fig-b].
 
 Problems (unresolved references, duplicate labels, unknown citation keys) are pandoc
 warnings whose message is a JSON object {rule, subject, message} (reportkit/protocol.py);
 the Python side reads them from pandoc's --log and maps each subject to file and line.
 ]]
 
-local KINDS = {
-  fig = { name = "Figure", kind = "quarto-float-fig", caption = "bottom" },
-  tbl = { name = "Table", kind = "quarto-float-tbl", caption = "top" },
-  sec = { name = "Section" },
-  eq = { name = "Equation" },
-}
 local NBSP = "\u{a0}"
+local FLOAT_CAPTION = { fig = "bottom", tbl = "top", lst = "top" }
+local THEOREM = { thm = true, lem = true, cor = true, prp = true, cnj = true, def = true, exm = true, exr = true }
+local PROOF_LIKE = { sol = "solution", rem = "remark" }
+local CALLOUT = { nte = "note", tip = "tip", wrn = "warning", imp = "important", cau = "caution" }
 
-local numbers = {}      -- id -> number (string)
-local counters = { fig = 0, tbl = 0, eq = 0 }
+local words = {}          -- kind -> word in the document's language (from Python)
+local options = {}        -- crossref: options, as strings
+local entries = {}        -- id -> { kind, number (string), parent (id), sub (string) }
+local counters = {}
 local number_sections = false
-local doc_dir = ""       -- main document folder, relative to the project root (Typst root)
+local shift_headings = 0  -- Typst: -1 when the document has no level-1 heading (as Quarto)
+local doc_dir = ""        -- main document folder, relative to the project root (Typst root)
+local cap_location = {}   -- float kind -> "top" | "bottom"
 
 local function is_typst() return FORMAT:match("typst") ~= nil end
 local function is_html() return FORMAT:match("html") ~= nil end
@@ -30,227 +46,218 @@ end
 
 local function kind_of(id)
   local prefix = id and id:match("^(%a+)%-")
-  if prefix and KINDS[prefix:lower()] then return prefix:lower() end
+  if not prefix then return nil end
+  prefix = prefix:lower()
+  if FLOAT_CAPTION[prefix] or THEOREM[prefix] or PROOF_LIKE[prefix] or CALLOUT[prefix]
+    or prefix == "sec" or prefix == "eq" then
+    return prefix
+  end
   return nil
 end
 
-local function prefix_text(kind, meta_crossref)
-  local key = kind .. "-prefix"
-  if meta_crossref and meta_crossref[key] then return pandoc.utils.stringify(meta_crossref[key]) end
-  return KINDS[kind].name
+local function option(key, default)
+  local value = options[key]
+  if value == nil then return default end
+  return value
 end
 
-local function title_text(kind, meta_crossref)
-  local key = kind .. "-title"
-  if meta_crossref and meta_crossref[key] then return pandoc.utils.stringify(meta_crossref[key]) end
-  return KINDS[kind].name
+local function title_of(kind) return option(kind .. "-title", words[kind] or kind) end
+local function prefix_of(kind) return option(kind .. "-prefix", words[kind] or kind) end
+local function delimiter() return option("title-delim", ":") end
+
+-- "arabic", "roman", "roman i", "alpha a", "alpha A" (Quarto's *-labels options)
+local function label_text(n, spec)
+  local style, start = (spec or "arabic"):match("^(%a+)%s*(.-)%s*$")
+  if style == "roman" then
+    local roman = pandoc.utils.to_roman_numeral(n)
+    return start == "i" and roman:lower() or roman
+  elseif style == "alpha" then
+    start = start ~= "" and start or "a"
+    return utf8.char(utf8.codepoint(start) + n - 1)
+  end
+  return tostring(n)
 end
 
--- Equation label after display math: Para [Math DisplayMath, Space, Str "{#eq-x}"]
-local function equation_label(para)
-  local content = para.content
-  local n = #content
-  if n < 2 then return nil end
-  local label = content[n].tag == "Str" and content[n].text:match("^{#(eq%-[%w%-_:%.]+)}$")
-  if not label then return nil end
-  local i = n - 1
-  while i > 0 and (content[i].tag == "Space" or content[i].tag == "SoftBreak") do i = i - 1 end
-  if i ~= 1 or content[1].tag ~= "Math" or content[1].mathtype ~= "DisplayMath" then return nil end
-  return label, content[1]
+local function capitalise(s) return (s:gsub("^%l", string.upper)) end
+
+---------------------------------------------------------------------------------------
+-- Equations: $$ ... $$ {#eq-x alt="..."} arrives as Math followed by attribute text.
+---------------------------------------------------------------------------------------
+local function attribute_text(inlines, from)
+  local parts = {}
+  for i = from, #inlines do
+    local el = inlines[i]
+    if el.tag == "Str" then parts[#parts + 1] = el.text
+    elseif el.tag == "Space" or el.tag == "SoftBreak" then parts[#parts + 1] = " "
+    elseif el.tag == "Quoted" then
+      local q = el.quotetype == "DoubleQuote" and '"' or "'"
+      parts[#parts + 1] = q .. pandoc.utils.stringify(el.content) .. q
+    else return nil end
+    local text = table.concat(parts)
+    if text:match("^%s*{#eq%-") and text:match("}$") then return text, i end
+    if not text:match("^%s*{") and not text:match("^%s*$") then return nil end
+  end
+  return nil
+end
+
+-- Equations in an inline list: { index of the Math, index of the attribute's last inline, label, alt }
+local function equations_in(inlines)
+  local found = {}
+  for i, el in ipairs(inlines) do
+    if el.tag == "Math" and el.mathtype == "DisplayMath" then
+      local text, last = attribute_text(inlines, i + 1)
+      if text then
+        local label = text:match("{#(eq%-[^%s}]+)")
+        local alt = text:match('alt%s*=%s*"(.-)"%s*}?$') or text:match("alt%s*=%s*'(.-)'%s*}?$")
+        found[#found + 1] = { math = i, last = last, label = label, alt = alt }
+      end
+    end
+  end
+  return found
 end
 
 ---------------------------------------------------------------------------------------
 -- Pass 1: number everything in document order.
 ---------------------------------------------------------------------------------------
-local section_counts = {}
+local sections = {}
+local has_level_one = false
+
+local function count(kind)
+  counters[kind] = (counters[kind] or 0) + 1
+  return counters[kind]
+end
+
+local function register(id, entry)
+  if entries[id] then problem("xref.duplicate", "#" .. id, "duplicate label #" .. id) return false end
+  entries[id] = entry
+  return true
+end
 
 local function number_header(h)
-  if not number_sections or h.classes:includes("unnumbered") then return end
-  local level = h.level
-  section_counts[level] = (section_counts[level] or 0) + 1
-  for l = level + 1, 9 do section_counts[l] = nil end
+  if h.level == 1 then has_level_one = true end
+  if h.classes:includes("unnumbered") then return end
+  local level = math.min(h.level, 7)
+  for l = level + 1, 7 do sections[l] = 0 end
+  sections[level] = (sections[level] or 0) + 1
+  if h.identifier ~= "" then entries[h.identifier] = entries[h.identifier] or { kind = "sec", levels = { table.unpack(sections, 1, 7) }, level = level } end
+end
+
+-- Quarto's section number: level 1 only when the document has level-1 headings
+local function section_number(entry)
   local parts = {}
-  for l = 1, level do parts[#parts + 1] = tostring(section_counts[l] or 0) end
-  if h.identifier ~= "" then numbers[h.identifier] = table.concat(parts, ".") end
+  local first = has_level_one and 1 or 2
+  local last = first
+  for l = entry.level, first, -1 do if (entry.levels[l] or 0) > 0 then last = l break end end
+  for l = first, last do parts[#parts + 1] = tostring(entry.levels[l] or 0) end
+  return table.concat(parts, ".")
 end
 
-local function count_float(id)
-  local kind = kind_of(id)
-  if kind == "fig" or kind == "tbl" then
-    if numbers[id] then problem("xref.duplicate", "#" .. id, "duplicate label #" .. id) return end
-    counters[kind] = counters[kind] + 1
-    numbers[id] = tostring(counters[kind])
+local scan_blocks
+
+local function float_entry(id, kind, parent)
+  if parent then
+    local p = entries[parent]
+    p.subcount = (p.subcount or 0) + 1
+    return { kind = kind, parent = parent, sub = label_text(p.subcount, option("subref-labels", "alpha a")) }
+  end
+  return { kind = kind, number = label_text(count(kind), option(kind .. "-labels", "arabic")) }
+end
+
+local function scan_inlines(inlines)
+  for _, eq in ipairs(equations_in(inlines)) do
+    if eq.label then register(eq.label, { kind = "eq", number = label_text(count("eq"), option("eq-labels", "arabic")) }) end
   end
 end
 
-local numbering_pass = {
-  traverse = "topdown",
-  Header = function(h) number_header(h) end,
-  Figure = function(f) count_float(f.identifier) end,
-  Table = function(t) count_float(t.identifier) end,
-  Div = function(d) count_float(d.identifier) end,
-  Para = function(p)
-    local label = equation_label(p)
-    if label then
-      counters.eq = counters.eq + 1
-      numbers[label] = tostring(counters.eq)
-    end
-  end,
-}
-
----------------------------------------------------------------------------------------
--- Pass 2: floats and equations in the output format's markup.
----------------------------------------------------------------------------------------
-local crossref_meta
-
-local function typst_escape_string(s) return (s:gsub('\\', '\\\\'):gsub('"', '\\"')) end
-
-local function root_relative(src)
-  if src:match("^%a[%w+.-]*:") or src:sub(1, 1) == "/" then return src end
-  if doc_dir == "" then return "/" .. src end
-  return "/" .. doc_dir .. "/" .. src
-end
-
--- Typst resolves image paths against the project root (the compile root).
-local function fix_images(blocks)
-  if not is_typst() then return blocks end
-  return pandoc.Blocks(blocks):walk({ Image = function(img) img.src = root_relative(img.src) return img end })
-end
-
--- pandoc's Typst writer wraps every table in #figure(..., kind: table); unwrap it.
-local function typst_table(tbl)
-  local out = pandoc.write(pandoc.Pandoc({ tbl }), "typst")
-  local inner = out:match("^%s*#figure%(%s*(.-)%s*,%s*kind:%s*table%s*%)%s*$")
-  return pandoc.RawBlock("typst", inner and ("#" .. inner:gsub("^#", "")) or out)
-end
-
-local function caption_inlines(kind, id)
-  local label = title_text(kind, crossref_meta) .. NBSP .. numbers[id]
-  return pandoc.Inlines({ pandoc.Str(label .. ":"), pandoc.Space() })
-end
-
-local function html_float(id, kind, body, caption)
-  local info = KINDS[kind]
-  local cap_id = id .. "-caption"
-  local caption_blocks = {
-    pandoc.RawBlock("html", string.format('<figcaption class="quarto-float-caption-%s quarto-float-caption quarto-float-%s" id="%s">',
-      info.caption, kind, cap_id)),
-    pandoc.Plain(caption_inlines(kind, id) .. caption),
-    pandoc.RawBlock("html", "</figcaption>"),
-  }
-  local blocks = { pandoc.RawBlock("html", string.format('<figure class="quarto-float quarto-float-%s figure">', kind)) }
-  if info.caption == "top" then for _, b in ipairs(caption_blocks) do blocks[#blocks + 1] = b end end
-  blocks[#blocks + 1] = pandoc.Div(body, pandoc.Attr("", {}, { { "aria-describedby", cap_id } }))
-  if info.caption == "bottom" then for _, b in ipairs(caption_blocks) do blocks[#blocks + 1] = b end end
-  blocks[#blocks + 1] = pandoc.RawBlock("html", "</figure>")
-  return pandoc.Div(blocks, pandoc.Attr(id, { "quarto-float", "quarto-figure", "quarto-figure-center", "anchored" }))
-end
-
-local function typst_float(id, kind, body, caption)
-  local info = KINDS[kind]
-  local blocks = { pandoc.RawBlock("typst", "#figure([") }
-  for _, b in ipairs(fix_images(body)) do
-    if b.tag == "Table" then b = typst_table(b) end
-    blocks[#blocks + 1] = b
+local function callout_class(div)
+  for _, class in ipairs(div.classes) do
+    if class:match("^callout%-%a+$") then return class end
   end
-  -- one Plain block, so no line breaks (spaces) surround the caption text
-  local caption_line = pandoc.Inlines({
-    pandoc.RawInline("typst", string.format("], caption: figure.caption(position: %s, [", info.caption)) })
-  caption_line:extend(caption)
-  caption_line:insert(pandoc.RawInline("typst", string.format(
-    ']), kind: "%s", supplement: "%s")<%s>', info.kind, typst_escape_string(title_text(kind, crossref_meta)), id)))
-  blocks[#blocks + 1] = pandoc.Plain(caption_line)
-  return blocks
-end
-
-local function make_float(id, body, caption)
-  local kind = kind_of(id)
-  if is_html() then return html_float(id, kind, body, caption) end
-  if is_typst() then return typst_float(id, kind, body, caption) end
   return nil
 end
 
-local function caption_of(caption)
-  return pandoc.utils.blocks_to_inlines(caption.long or {})
+local function scan_block(b, parent)
+  local tag = b.tag
+  if tag == "Header" then number_header(b)
+  elseif tag == "Figure" or tag == "Table" or tag == "CodeBlock" then
+    local kind = kind_of(b.identifier)
+    if kind and FLOAT_CAPTION[kind] then register(b.identifier, float_entry(b.identifier, kind, parent)) end
+  elseif tag == "Div" then
+    local id, kind = b.identifier, kind_of(b.identifier)
+    if kind and FLOAT_CAPTION[kind] then
+      if register(id, float_entry(id, kind, parent)) then scan_blocks(b.content, id) end
+      return
+    end
+    local content = b.content
+    if kind and (THEOREM[kind] or PROOF_LIKE[kind]) or callout_class(b) or b.classes:includes("proof") then
+      -- a leading heading is the block's name or title, not a section
+      if #content > 0 and content[1].tag == "Header" then content = pandoc.List({ table.unpack(content, 2) }) end
+      if kind and (THEOREM[kind] or PROOF_LIKE[kind] or (CALLOUT[kind] and callout_class(b))) then
+        register(id, { kind = kind, number = label_text(count(kind), option(kind .. "-labels", "arabic")) })
+      end
+    end
+    scan_blocks(content, parent)
+  elseif tag == "Para" or tag == "Plain" then scan_inlines(b.content)
+  elseif tag == "BlockQuote" then scan_blocks(b.content, parent)
+  elseif tag == "BulletList" or tag == "OrderedList" then
+    for _, item in ipairs(b.content) do scan_blocks(item, parent) end
+  elseif tag == "DefinitionList" then
+    for _, item in ipairs(b.content) do for _, def in ipairs(item[2]) do scan_blocks(def, parent) end end
+  end
 end
 
-local float_pass = {
-  Figure = function(f)
-    if kind_of(f.identifier) ~= "fig" and kind_of(f.identifier) ~= "tbl" then return nil end
-    return make_float(f.identifier, f.content, caption_of(f.caption))
-  end,
-  Table = function(t)
-    if kind_of(t.identifier) ~= "tbl" then return nil end
-    local id, caption = t.identifier, caption_of(t.caption)
-    t.identifier = ""
-    t.caption = pandoc.Caption()
-    return make_float(id, { t }, caption)
-  end,
-  Div = function(d)
-    local kind = kind_of(d.identifier)
-    if kind ~= "fig" and kind ~= "tbl" then return nil end
-    local body = pandoc.List(d.content)
-    local caption = pandoc.Inlines({})
-    if #body > 0 and body[#body].tag == "Para" then
-      caption = body[#body].content
-      body:remove(#body)
-    end
-    -- a captioned table inside a table div: its caption is the float's caption
-    body = body:map(function(b)
-      if b.tag == "Table" and #caption == 0 then caption = caption_of(b.caption) end
-      if b.tag == "Table" then b.caption = pandoc.Caption() b.identifier = "" end
-      if b.tag == "Figure" and b.identifier == "" then return pandoc.Div(b.content) end
-      return b
-    end)
-    return make_float(d.identifier, body, caption)
-  end,
-  Para = function(p)
-    local label, math = equation_label(p)
-    if not label then return nil end
-    local n = numbers[label]
-    if is_html() then
-      return pandoc.Para({ pandoc.Span({ pandoc.Math("DisplayMath", math.text .. " \\qquad(" .. n .. ")") },
-        pandoc.Attr(label, { "quarto-eq" })) })
-    elseif is_typst() then
-      local body = pandoc.write(pandoc.Pandoc({ pandoc.Plain({ pandoc.Math("InlineMath", math.text) }) }), "typst")
-      return pandoc.RawBlock("typst", string.format('#math.equation(block: true, numbering: "(1)", %s)<%s>',
-        body:gsub("%s+$", ""), label))
-    end
-  end,
-  Image = function(img)
-    if is_typst() then img.src = root_relative(img.src) end
-    return img
-  end,
-}
+scan_blocks = function(blocks, parent)
+  for _, b in ipairs(blocks) do scan_block(b, parent) end
+end
 
 ---------------------------------------------------------------------------------------
--- Pass 3: references.
+-- What a reference and a caption say.
 ---------------------------------------------------------------------------------------
-local function capitalise(s) return (s:gsub("^%l", string.upper)) end
+local function number_of(id)
+  local entry = entries[id]
+  if entry.kind == "sec" then return section_number(entry) end
+  if entry.parent then
+    return entries[entry.parent].number .. " (" .. entry.sub .. ")"
+  end
+  return entry.number
+end
+
+-- "Figure 1:" followed by a space, as inlines (title-delim may be any text)
+local function caption_label(kind, id)
+  return pandoc.Inlines({ pandoc.Str(title_of(kind) .. NBSP .. entries[id].number .. delimiter()), pandoc.Space() })
+end
+
+---------------------------------------------------------------------------------------
+-- Pass 2: references.
+---------------------------------------------------------------------------------------
+local function typst_escape(s) return (s:gsub("\\", "\\\\"):gsub('"', '\\"')) end
 
 local function reference(citation)
   local id = citation.id
   local kind = kind_of(id)
   local key = kind .. id:sub(#kind + 1)  -- @Fig-x refers to #fig-x
-  local n = numbers[key]
-  if not n then
+  if not entries[key] or entries[key].kind ~= kind then
     problem("xref.unresolved", "@" .. id, "unresolved cross-reference @" .. id)
     return pandoc.Inlines({ pandoc.Strong({ pandoc.Str("?@" .. id) }) })
   end
-  local suppress = citation.mode == "SuppressAuthor"
-  local prefix = prefix_text(kind, crossref_meta)
-  if id:match("^%u") then prefix = capitalise(prefix) end
-  local out = pandoc.Inlines({})
-  if #citation.prefix > 0 then out:extend(citation.prefix) out:insert(pandoc.Space()) end
-  if is_typst() then
-    local supplement = suppress and "none" or ("[" .. prefix .. "]")
-    out:insert(pandoc.RawInline("typst", string.format("#ref(<%s>, supplement: %s)", key, supplement)))
-  else
-    local text = suppress and n or (prefix .. NBSP .. n)
-    out:insert(pandoc.Link({ pandoc.Str(text) }, "#" .. key, "", pandoc.Attr("", { "quarto-xref" })))
+  local text = pandoc.Inlines({})
+  if #citation.prefix > 0 then
+    text:extend(citation.prefix)
+    text:insert(pandoc.Str(NBSP))
+  elseif citation.mode ~= "SuppressAuthor" then
+    local prefix = prefix_of(kind)
+    if id:match("^%u") then prefix = capitalise(prefix) end
+    text:insert(pandoc.Str(prefix .. NBSP))
   end
-  if #citation.suffix > 0 then out:extend(citation.suffix) end
-  return out
+  text:insert(pandoc.Str(number_of(key)))
+  if option("ref-hyperlink", "true") == "false" then return text end
+  if is_typst() then
+    local out = pandoc.Inlines({ pandoc.RawInline("typst", "#link(<" .. key .. ">)[") })
+    out:extend(text)
+    out:insert(pandoc.RawInline("typst", "]"))
+    return out
+  end
+  return pandoc.Inlines({ pandoc.Link(text, "#" .. key, "", pandoc.Attr("", { "quarto-xref" })) })
 end
 
 -- Bibliography keys (pandoc.utils.references reads the bibliography and `references`), looked up
@@ -266,40 +273,413 @@ local function check_citation(c)
   end
 end
 
-local cite_pass = {
-  Cite = function(cite)
-    local refs, others = pandoc.List(), pandoc.List()
-    for _, c in ipairs(cite.citations) do
-      if kind_of(c.id) then refs:insert(c) else others:insert(c) check_citation(c) end
+local function resolve_cite(cite)
+  local refs, others = pandoc.List(), pandoc.List()
+  for _, c in ipairs(cite.citations) do
+    if kind_of(c.id) then refs:insert(c) else others:insert(c) check_citation(c) end
+  end
+  if #refs == 0 then return nil end
+  local out = pandoc.Inlines({})
+  for i, c in ipairs(refs) do
+    if i > 1 then out:insert(pandoc.Str(",")) out:insert(pandoc.Space()) end
+    out:extend(reference(c))
+  end
+  if #others > 0 then
+    for _, c in ipairs(others) do if c.mode == "AuthorInText" then c.mode = "NormalCitation" end end
+    out:insert(pandoc.Space())
+    out:insert(pandoc.Cite({}, others))
+  end
+  return out
+end
+
+-- Display equations with a label, inside any paragraph.
+local function equation_inline(math, label, alt)
+  local n = entries[label].number
+  if is_typst() then
+    local body = pandoc.write(pandoc.Pandoc({ pandoc.Plain({ pandoc.Math("InlineMath", math.text) }) }), "typst")
+    local alt_arg = alt and string.format('alt: "%s", ', typst_escape(alt)) or ""
+    return pandoc.RawInline("typst", string.format('#math.equation(block: true, numbering: _ => "(%s)", %s%s)<%s>',
+      n, alt_arg, (body:gsub("%s+$", "")), label))
+  end
+  local attrs = alt and { { "aria-label", alt } } or {}
+  return pandoc.Span({ pandoc.Math("DisplayMath", math.text .. " \\qquad(" .. n .. ")") },
+    pandoc.Attr(label, { "quarto-eq" }, attrs))
+end
+
+local function resolve_equations(inlines)
+  local found = equations_in(inlines)
+  if #found == 0 then return nil end
+  local out, i, f = pandoc.Inlines({}), 1, 1
+  while i <= #inlines do
+    local eq = found[f]
+    if eq and i == eq.math then
+      if eq.label and entries[eq.label] then out:insert(equation_inline(inlines[i], eq.label, eq.alt))
+      else out:insert(inlines[i]) end
+      i, f = eq.last + 1, f + 1
+    else
+      out:insert(inlines[i])
+      i = i + 1
     end
-    if #refs == 0 then return nil end
-    local out = pandoc.Inlines({})
-    for i, c in ipairs(refs) do
-      if i > 1 then out:insert(pandoc.Str(",")) out:insert(pandoc.Space()) end
-      out:extend(reference(c))
-    end
-    if #others > 0 then
-      for _, c in ipairs(others) do if c.mode == "AuthorInText" then c.mode = "NormalCitation" end end
-      out:insert(pandoc.Space())
-      out:insert(pandoc.Cite({}, others))
-    end
-    return out
-  end,
-}
+  end
+  return out
+end
 
 ---------------------------------------------------------------------------------------
-function Pandoc(doc)
-  local meta = doc.meta
-  number_sections = meta["number-sections"] == true
-  crossref_meta = meta.crossref
+-- Pass 3: floats, layouts, theorems, callout titles, headings.
+---------------------------------------------------------------------------------------
+local function root_relative(src)
+  if src:match("^%a[%w+.-]*:") or src:sub(1, 1) == "/" then return src end
+  if doc_dir == "" then return "/" .. src end
+  return "/" .. doc_dir .. "/" .. src
+end
+
+-- pandoc's Typst writer wraps every table in #figure(..., kind: table); unwrap it.
+local function typst_table(tbl)
+  local out = pandoc.write(pandoc.Pandoc({ tbl }), "typst")
+  local inner = out:match("^%s*#figure%(%s*(.-)%s*,%s*kind:%s*table%s*%)%s*$")
+  return pandoc.RawBlock("typst", inner and ("#" .. inner:gsub("^#", "")) or out)
+end
+
+local function typst_body(blocks)
+  local out = pandoc.List()
+  for _, b in ipairs(blocks) do
+    if b.tag == "Table" then b = typst_table(b) end
+    out:insert(b)
+  end
+  return out
+end
+
+local function only_images(block)
+  if block.tag ~= "Para" and block.tag ~= "Plain" then return false end
+  local n = 0
+  for _, el in ipairs(block.content) do
+    if el.tag == "Image" then n = n + 1
+    elseif el.tag ~= "Space" and el.tag ~= "SoftBreak" then return false end
+  end
+  return n > 0
+end
+
+-- Rows of relative widths: layout="[[1,1],[1]]" or "[40,60]", layout-ncol, layout-nrow.
+local function layout_rows(attributes, cells)
+  local spec = attributes["layout"]
+  if spec then
+    local ok, parsed = pcall(pandoc.json.decode, spec)
+    if ok and type(parsed) == "table" then
+      if type(parsed[1]) ~= "table" then parsed = { parsed } end
+      return parsed
+    end
+  end
+  local ncol = tonumber(attributes["layout-ncol"] or "")
+  local nrow = tonumber(attributes["layout-nrow"] or "")
+  if not ncol and nrow then ncol = math.ceil(cells / nrow) end
+  if not ncol then return nil end
+  local rows, left = {}, cells
+  while left > 0 do
+    local row = {}
+    for _ = 1, ncol do row[#row + 1] = 1 end
+    rows[#rows + 1] = row
+    left = left - ncol
+  end
+  return rows
+end
+
+local function has_layout(el)
+  return el.attributes["layout"] or el.attributes["layout-ncol"] or el.attributes["layout-nrow"]
+end
+
+-- Lay cells (lists of blocks) out in rows: HTML flex rows, Typst grids. Negative widths are spacers.
+local function panel(cells, rows)
+  local out = pandoc.List()
+  if is_html() then out:insert(pandoc.RawBlock("html", '<div class="quarto-layout-panel">')) end
+  local next_cell = 1
+  local function row_blocks(row)
+    local total = 0
+    for _, w in ipairs(row) do total = total + math.abs(w) end
+    if is_html() then
+      out:insert(pandoc.RawBlock("html", '<div class="quarto-layout-row">'))
+    else
+      local columns = {}
+      for _, w in ipairs(row) do columns[#columns + 1] = string.format("%sfr", math.abs(w)) end
+      out:insert(pandoc.RawBlock("typst", "#grid(columns: (" .. table.concat(columns, ", ") .. ",), gutter: 1em,"))
+    end
+    for _, w in ipairs(row) do
+      local cell = (w > 0) and cells[next_cell] or pandoc.List()
+      if w > 0 then next_cell = next_cell + 1 end
+      if is_html() then
+        out:insert(pandoc.RawBlock("html", string.format(
+          '<div class="quarto-layout-cell" style="flex-basis: %.1f%%;justify-content: flex-start;">', 100 * math.abs(w) / total)))
+        out:extend(cell or {})
+        out:insert(pandoc.RawBlock("html", "</div>"))
+      else
+        out:insert(pandoc.RawBlock("typst", "["))
+        out:extend(cell or {})
+        out:insert(pandoc.RawBlock("typst", "],"))
+      end
+    end
+    out:insert(is_html() and pandoc.RawBlock("html", "</div>") or pandoc.RawBlock("typst", ")"))
+  end
+  for _, row in ipairs(rows) do row_blocks(row) end
+  -- cells beyond the layout (more cells than places): one more row each, as wide as the first
+  while next_cell <= #cells do
+    local width = {}
+    for _ = 1, #rows[1] do width[#width + 1] = 1 end
+    row_blocks(width)
+  end
+  if is_html() then out:insert(pandoc.RawBlock("html", "</div>")) end
+  return out
+end
+
+-- A float: kind, id ("" when unlabelled), body blocks, caption inlines, and whether it is a subfloat.
+local function make_float(kind, id, body, caption, sub_of)
+  local entry = entries[id]
+  local label = pandoc.Inlines({})
+  if entry and entry.parent then
+    label:insert(pandoc.Str("(" .. entry.sub .. ")")) label:insert(pandoc.Space())
+  elseif entry then
+    label = caption_label(kind, id)
+  end
+  local full_caption = label .. caption
+  local position = cap_location[kind] or FLOAT_CAPTION[kind]
+  local sub = entry and entry.parent or sub_of
+  if is_html() then
+    local cap_id = id ~= "" and (id .. "-caption") or ""
+    local cls = sub and ("quarto-subfloat-caption quarto-subfloat-" .. kind)
+      or string.format("quarto-float-caption-%s quarto-float-caption quarto-float-%s", position, kind)
+    local caption_blocks = {}
+    if #full_caption > 0 then
+      caption_blocks = {
+        pandoc.RawBlock("html", string.format('<figcaption class="%s"%s>', cls, cap_id ~= "" and (' id="' .. cap_id .. '"') or "")),
+        pandoc.Plain(full_caption),
+        pandoc.RawBlock("html", "</figcaption>"),
+      }
+    end
+    local figure_class = sub and ("quarto-subfloat-" .. kind) or ("quarto-float quarto-float-" .. kind)
+    local blocks = { pandoc.RawBlock("html", string.format('<figure class="%s figure">', figure_class)) }
+    if position == "top" then for _, b in ipairs(caption_blocks) do blocks[#blocks + 1] = b end end
+    blocks[#blocks + 1] = pandoc.Div(body, pandoc.Attr("", {}, cap_id ~= "" and { { "aria-describedby", cap_id } } or {}))
+    if position ~= "top" then for _, b in ipairs(caption_blocks) do blocks[#blocks + 1] = b end end
+    blocks[#blocks + 1] = pandoc.RawBlock("html", "</figure>")
+    return { pandoc.Div(blocks, pandoc.Attr(id, { "quarto-float", "quarto-figure", "quarto-figure-center", "anchored" })) }
+  end
+  if not is_typst() then return { pandoc.Div(body, pandoc.Attr(id)) } end
+  local blocks = pandoc.List({ pandoc.RawBlock("typst", "#figure([") })
+  blocks:extend(typst_body(body))
+  local numbered = entry and not entry.parent
+  local line = pandoc.Inlines({ pandoc.RawInline("typst", string.format(
+    "], caption: figure.caption(position: %s, separator: [%s ], [", position, typst_escape(delimiter()))) })
+  line:extend(numbered and caption or full_caption)
+  local numbering = numbered and string.format('(..) => "%s"', typst_escape(entry.number)) or "none"
+  local supplement = numbered and string.format('"%s"', typst_escape(title_of(kind))) or "none"
+  local float_kind = (sub and "quarto-subfloat-" or "quarto-float-") .. kind
+  line:insert(pandoc.RawInline("typst", string.format(']), kind: "%s", supplement: %s, numbering: %s, outlined: %s)%s',
+    float_kind, supplement, numbering, numbered and "true" or "false", id ~= "" and ("<" .. id .. ">") or "")))
+  blocks:insert(pandoc.Plain(line))
+  return blocks
+end
+
+local render_blocks
+
+-- The cells of a float or layout div: its blocks, a paragraph of several images split into one cell each.
+local function cells_of(blocks)
+  local cells = pandoc.List()
+  for _, b in ipairs(blocks) do
+    if only_images(b) then
+      for _, el in ipairs(b.content) do
+        if el.tag == "Image" then cells:insert(pandoc.List({ pandoc.Para({ el }) })) end
+      end
+    else
+      cells:insert(pandoc.List({ b }))
+    end
+  end
+  return cells
+end
+
+local function render_cells(cells, parent)
+  return cells:map(function(cell) return render_blocks(cell, parent) end)
+end
+
+local function float_div(div, kind)
+  local body = pandoc.List(div.content)
+  local caption = pandoc.Inlines({})
+  if #body > 0 and body[#body].tag == "Para" and not only_images(body[#body]) then
+    caption = body[#body].content
+    body:remove(#body)
+  elseif kind == "tbl" and #body > 0 and body[1].tag == "Para" and #body > 1 and not only_images(body[1]) then
+    caption = body[1].content  -- a table div may give its caption first
+    body:remove(1)
+  end
+  -- one captioned table (or code block) inside the div: its caption is the float's caption
+  local inner = body:filter(function(b) return b.tag == "Table" or b.tag == "Figure" end)
+  if #caption == 0 and #inner == 1 and inner[1].tag == "Table" and inner[1].identifier == "" then
+    caption = pandoc.utils.blocks_to_inlines(inner[1].caption.long or {})
+    inner[1].caption = pandoc.Caption()
+  end
+  local cells = render_cells(cells_of(body), div.identifier)
+  local rows = layout_rows(div.attributes, #cells)
+  local content = pandoc.List()
+  if rows then content = panel(cells, rows)
+  else for _, cell in ipairs(cells) do content:extend(cell) end end
+  return make_float(kind, div.identifier, content, caption)
+end
+
+local function caption_inlines(caption)
+  return pandoc.utils.blocks_to_inlines(caption.long or {})
+end
+
+-- theorem-like blocks: "**Theorem 1 (Name)** text" ; proof-like: "*Proof.* text"
+local function theorem_div(div, kind)
+  local content = pandoc.List(div.content)
+  local name = div.attributes["name"] and pandoc.Inlines({ pandoc.Str(div.attributes["name"]) }) or nil
+  if #content > 0 and content[1].tag == "Header" then
+    name = content[1].content
+    content:remove(1)
+  end
+  local title
+  local proof_like = kind == nil or PROOF_LIKE[kind]
+  if kind and entries[div.identifier] then
+    title = pandoc.Inlines({ pandoc.Str(title_of(kind) .. NBSP .. entries[div.identifier].number) })
+  else
+    title = pandoc.Inlines({ pandoc.Str(words.proof or "Proof") })
+    for class, word in pairs({ solution = "solution", remark = "remark" }) do
+      if div.classes:includes(class) then title = pandoc.Inlines({ pandoc.Str(words[word] or class) }) end
+    end
+  end
+  if name and #name > 0 then
+    title:insert(pandoc.Space()) title:insert(pandoc.Str("(")) title:extend(name) title:insert(pandoc.Str(")"))
+  end
+  local run_in = proof_like and pandoc.Inlines({ pandoc.Emph(title), pandoc.Str("."), pandoc.Space() })
+    or pandoc.Inlines({ pandoc.Strong(title), pandoc.Space() })
+  if is_html() then
+    run_in = pandoc.Inlines({ pandoc.Span(run_in, pandoc.Attr("", { proof_like and "proof-title" or "theorem-title" })) })
+  end
+  content = render_blocks(content)
+  if #content > 0 and content[1].tag == "Para" then
+    content[1].content = run_in .. content[1].content
+  else
+    content:insert(1, pandoc.Para(run_in))
+  end
+  local classes = { proof_like and "proof" or "theorem" }
+  return { pandoc.Div(content, pandoc.Attr(div.identifier, classes)) }
+end
+
+-- A numbered callout: its title becomes "Note 1: title" (or "Note 1"), as a leading heading
+-- that callouts.lua takes as the title.
+local function number_callout(div, kind)
+  local content = pandoc.List(div.content)
+  local title = pandoc.Inlines({})
+  if div.attributes["title"] then
+    title = pandoc.utils.blocks_to_inlines(pandoc.read(div.attributes["title"], "markdown").blocks)
+    div.attributes["title"] = nil
+  elseif #content > 0 and content[1].tag == "Header" then
+    title = content[1].content
+    content:remove(1)
+  end
+  local label = pandoc.Inlines({ pandoc.Str(title_of(kind) .. NBSP .. entries[div.identifier].number) })
+  if #title > 0 then label[1].text = label[1].text .. delimiter() label:insert(pandoc.Space()) label:extend(title) end
+  content:insert(1, pandoc.Header(2, label))
+  div.content = content
+  return div
+end
+
+local function render_header(h)
+  local entry = entries[h.identifier]
+  if number_sections and not h.classes:includes("unnumbered") then
+    if entry and entry.kind == "sec" then h.attributes["number"] = section_number(entry) end
+  end
+  if is_typst() and shift_headings ~= 0 then
+    if h.level + shift_headings < 1 then return { pandoc.Para({ pandoc.Strong(h.content) }) } end
+    h.level = h.level + shift_headings
+  end
+  return { h }
+end
+
+local function render_block(b, parent)
+  local tag = b.tag
+  if tag == "Figure" then
+    local kind = kind_of(b.identifier)
+    if kind and FLOAT_CAPTION[kind] then
+      return make_float(kind, b.identifier, render_blocks(b.content, b.identifier), caption_inlines(b.caption))
+    end
+    -- a captioned figure without a label: a float without a number
+    local caption = caption_inlines(b.caption)
+    if #caption == 0 then return render_blocks(b.content, parent) end
+    return make_float("fig", "", render_blocks(b.content, parent), caption, parent)
+  elseif tag == "Table" then
+    local kind = kind_of(b.identifier)
+    if kind ~= "tbl" then return { b } end
+    local id, caption = b.identifier, caption_inlines(b.caption)
+    b.identifier = ""
+    b.caption = pandoc.Caption()
+    return make_float("tbl", id, { b }, caption)
+  elseif tag == "CodeBlock" and kind_of(b.identifier) == "lst" then
+    local id = b.identifier
+    local caption = b.attributes["lst-cap"] and pandoc.utils.blocks_to_inlines(pandoc.read(b.attributes["lst-cap"], "markdown").blocks)
+      or pandoc.Inlines({})
+    b.identifier = ""
+    b.attributes["lst-cap"] = nil
+    return make_float("lst", id, { b }, caption)
+  elseif tag == "Header" then
+    return render_header(b)
+  elseif tag == "Div" then
+    local kind = kind_of(b.identifier)
+    if kind and FLOAT_CAPTION[kind] and entries[b.identifier] then return float_div(b, kind) end
+    if kind and (THEOREM[kind] or PROOF_LIKE[kind]) then return theorem_div(b, kind) end
+    if b.classes:includes("proof") or (b.classes:includes("solution") or b.classes:includes("remark")) and not kind then
+      return theorem_div(b, nil)
+    end
+    if kind and CALLOUT[kind] and callout_class(b) and entries[b.identifier] then b = number_callout(b, kind) end
+    if has_layout(b) and not callout_class(b) then
+      local cells = render_cells(cells_of(b.content), parent)
+      b.content = panel(cells, layout_rows(b.attributes, #cells))
+      return { b }
+    end
+    b.content = render_blocks(b.content, parent)
+    return { b }
+  elseif tag == "BlockQuote" then
+    b.content = render_blocks(b.content, parent)
+  elseif tag == "BulletList" or tag == "OrderedList" then
+    for i, item in ipairs(b.content) do b.content[i] = render_blocks(item, parent) end
+  elseif tag == "DefinitionList" then
+    for _, item in ipairs(b.content) do
+      for j, def in ipairs(item[2]) do item[2][j] = render_blocks(def, parent) end
+    end
+  end
+  return { b }
+end
+
+render_blocks = function(blocks, parent)
+  local out = pandoc.List()
+  for _, b in ipairs(blocks) do out:extend(render_block(b, parent)) end
+  return out
+end
+
+---------------------------------------------------------------------------------------
+local function read_settings(meta)
   local settings = meta["reportkit-filters"] or {}
   if settings["doc-dir"] then doc_dir = pandoc.utils.stringify(settings["doc-dir"]) end
+  for key, value in pairs(settings["words"] or {}) do words[key] = pandoc.utils.stringify(value) end
+  for key, value in pairs(meta.crossref or {}) do
+    options[key] = type(value) == "boolean" and tostring(value) or pandoc.utils.stringify(value)
+  end
+  number_sections = meta["number-sections"] == true
+  for _, kind in ipairs({ "fig", "tbl", "lst" }) do
+    local where = meta[kind .. "-cap-location"] or meta["cap-location"]
+    if where then cap_location[kind] = pandoc.utils.stringify(where) end
+  end
+end
+
+function Pandoc(doc)
+  read_settings(doc.meta)
   document = doc
-  doc.blocks:walk(numbering_pass)
-  -- one walk: pandoc visits inlines before the blocks holding them, so references in a
-  -- caption are resolved before the float around it is built
-  local transform = { Cite = cite_pass.Cite }
-  for key, handler in pairs(float_pass) do transform[key] = handler end
-  doc.blocks = doc.blocks:walk(transform)
+  scan_blocks(doc.blocks)
+  if is_typst() and not has_level_one then shift_headings = -1 end
+  doc.blocks = doc.blocks:walk({
+    Cite = resolve_cite,
+    Inlines = resolve_equations,
+    Image = function(img)
+      if is_typst() then img.src = root_relative(img.src) return img end
+    end,
+  })
+  doc.blocks = render_blocks(doc.blocks)
   return doc
 end
