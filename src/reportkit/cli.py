@@ -43,7 +43,10 @@ explain_option = click.option("--explain", is_flag=True, help="Say for every ste
 
 def _fail(error: ReportError) -> NoReturn:
     click.echo(click.style("error: ", fg="red", bold=True) + str(error), err=True)
-    if isinstance(error, StrictnessError):
+    if isinstance(error, StrictnessError) and all(p.refusal for p in error.problems):
+        click.echo("The built-in engine cannot render these as Quarto does. "
+                   "The previous outputs were left unchanged.", err=True)
+    elif isinstance(error, StrictnessError):
         click.echo("Fix these, or re-run with --allow-warnings to render anyway. "
                    "The previous outputs were left unchanged.", err=True)
     sys.exit(error.exit_code)

@@ -26,6 +26,13 @@ class Location:
         return text
 
 
+# How every refusal ends: ``file:line: <construct> is not supported by the built-in engine; render with
+# --engine quarto``. A problem whose rule starts with ``UNSUPPORTED`` stops a render even with
+# --allow-warnings: the built-in engine cannot render that construct as Quarto does.
+UNSUPPORTED = "unsupported"
+UNSUPPORTED_TAIL = "is not supported by the built-in engine; render with --engine quarto"
+
+
 @dataclass
 class Problem:
     """One finding of a strictness rule: an error in strict mode, a warning otherwise.
@@ -40,6 +47,11 @@ class Problem:
     message: str
     location: Location | None = None
     subject: str | None = None
+
+    @property
+    def refusal(self) -> bool:
+        """True for a construct the built-in engine refuses (fatal even with --allow-warnings)."""
+        return self.rule.startswith(UNSUPPORTED)
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""

@@ -33,16 +33,19 @@ class Expected:
     values: int = 0
 
     @classmethod
-    def of(cls, body: str, crossref: dict | None) -> Expected:
+    def of(cls, body: str, crossref: dict | None, words: dict | None = None) -> Expected:
         crossref = crossref if isinstance(crossref, dict) else {}
-        return cls(titles=(str(crossref.get("fig-title", "Figure")), str(crossref.get("tbl-title", "Table"))),
+        words = words or {}
+        return cls(titles=(str(crossref.get("fig-title", words.get("fig", "Figure"))),
+                           str(crossref.get("tbl-title", words.get("tbl", "Table")))),
                    delimiter=str(crossref.get("title-delim", ":")),
                    floats=len(set(FLOAT_LABEL.findall(body))), values=len(VALUE_SPAN.findall(body)))
 
     def caption(self) -> re.Pattern:
-        """A numbered caption's start: ``Figure 3:`` (group 1 the title, group 2 the number)."""
+        """A numbered caption's start: ``Figure 3:`` (group 1 the title, group 2 the number, which
+        ``crossref: fig-labels`` may make roman or alphabetic)."""
         titles = "|".join(re.escape(t) for t in self.titles)
-        return re.compile(rf"({titles})\s+(\d+){re.escape(self.delimiter)}")
+        return re.compile(rf"({titles})\s+([0-9A-Za-z]+){re.escape(self.delimiter)}")
 
 
 @dataclass
@@ -68,7 +71,7 @@ def squash(text: str) -> str:
 class RenderedFacts:
     """What a reader sees in one output: captions, quoted values, bibliography entries."""
 
-    captions: list[tuple[str, int, str]] = field(default_factory=list)  # (kind, number, text)
+    captions: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, number, text)
     values: dict[str, str] = field(default_factory=dict)  # variable name -> shown value
     entries: dict[str, str] = field(default_factory=dict)  # bibliography key -> entry text
 
@@ -115,7 +118,7 @@ class _HtmlReader(HTMLParser):
         if kind == "caption":
             match = self.caption.match(text.replace("\u00a0", " "))
             if match:
-                self.facts.captions.append((match.group(1), int(match.group(2)), match.group(3)))
+                self.facts.captions.append((match.group(1), match.group(2), match.group(3)))
         elif kind == "var":
             self.facts.values.setdefault(key, text)
         elif kind == "entry":
@@ -146,7 +149,7 @@ def compare(html: Path, pdf: Path, expected: Expected = Expected()) -> ParityRep
     if expected.values and not facts.values:
         differ(f"the sources quote {expected.values} value(s) but none was found in the HTML")
     html_numbers = [(kind, number) for kind, number, _ in facts.captions]
-    pdf_numbers = [(kind, int(number)) for kind, number in expected.caption().findall(text)]
+    pdf_numbers = expected.caption().findall(text)
     for kind in expected.titles:
         in_html = [n for k, n in html_numbers if k == kind]
         in_pdf = [n for k, n in pdf_numbers if k == kind]

@@ -8,6 +8,7 @@ from pathlib import Path
 from . import parity
 from .checks import check_output
 from .engines.base import Engine, RenderRequest, located
+from .language import words
 from .errors import Location, Problem, StrictnessError
 from .progress import Progress
 from .source import Document
@@ -18,7 +19,7 @@ MARKER_RULE = "output.marker"
 
 def expected(document: Document) -> parity.Expected:
     """What the parity check should find in both outputs of ``document``."""
-    return parity.Expected.of(document.expanded.body, document.metadata.get("crossref"))
+    return parity.Expected.of(document.expanded.body, document.metadata.get("crossref"), words(document.metadata.get("lang")))
 
 
 def without_repeats(problems: list[Problem]) -> list[Problem]:
@@ -38,7 +39,7 @@ def without_repeats(problems: list[Problem]) -> list[Problem]:
 def settle(problems: list[Problem], strict: bool, progress: Progress) -> None:
     """Raise in strict mode; otherwise print each problem as a warning."""
     problems = without_repeats(problems)
-    if problems and strict:
+    if problems and (strict or any(p.refusal for p in problems)):
         raise StrictnessError(problems)
     for problem in problems:
         progress.warn(str(problem))

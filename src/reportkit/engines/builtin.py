@@ -8,6 +8,7 @@ markup, callouts, citeproc with the project's CSL, table of contents.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ import yaml
 
 from .. import __version__
 from ..language import words
-from ..errors import ConfigError, EngineError, Location, Problem
+from ..errors import UNSUPPORTED_TAIL, ConfigError, EngineError, Location, Problem, StrictnessError
 from ..metadata import deep_merge, normalize_authors
 from ..progress import Progress
 from ..project import PATH_KEYS, resolve_path
@@ -28,7 +29,9 @@ from ..versions import distribution_version, executable_version
 from .base import Engine, RenderRequest, RenderResult, located
 
 MARKDOWN = "markdown-implicit_header_references"
-FILTERS = ("crossref.lua", "callouts.lua", "vars.lua")
+FILTERS = ("tables.lua", "crossref.lua", "callouts.lua", "vars.lua")
+TYPST_SOURCE_LINE = re.compile(r"^\s*\d+\s*│ (.+)$", re.M)  # the failing line in a Typst diagnostic
+UNSUPPORTED_TYPST = "unsupported.typst"
 CITATION_UNKNOWN = "citation.unknown"  # the rule crossref.lua reports unknown citation keys under
 # Metadata that is configuration for Quarto or for us, not document content.
 NOT_METADATA = ("format", "project", "template-partials", "embed-resources", "css", "keep-typ", "reportkit")
@@ -230,12 +233,30 @@ class BuiltinEngine(Engine):
                 ignore_system_fonts=True, timestamp=source_date_epoch(request.project.root),
             )
         except Exception as exc:  # typst raises its own TypstError with the diagnostic text
+            refusal = source_typst_problem(request, exc)
+            if refusal is not None:
+                raise StrictnessError([refusal]) from exc
             raise EngineError(f"Typst could not compile {request.project.relative(typ)}:\n{exc}") from exc
 
     # -- problems ----------------------------------------------------------------------
     def problems(self, request: RenderRequest, log: Path) -> list[Problem]:
         """Problems in pandoc's JSON log, located in the document's sources."""
         return [located(request, p) for p in log_problems(log)]
+
+
+def source_typst_problem(request: RenderRequest, exc: Exception) -> Problem | None:
+    """A Typst error in Typst code the author wrote (a raw ```{=typst} block calling what only Quarto's
+    template or bundled packages define): a refusal at that source line, or None when the failing
+    line is not the author's."""
+    diagnostic = getattr(exc, "diagnostic", "") or ""
+    match = TYPST_SOURCE_LINE.search(diagnostic)
+    code = match.group(1).strip() if match else ""
+    location = request.document.locate(code) if len(code) > 2 else None
+    if location is None:
+        return None
+    reason = getattr(exc, "message", None) or str(exc)
+    return Problem(UNSUPPORTED_TYPST, f"raw Typst `{code}` ({reason}; Quarto's Typst template and bundled packages are "
+                   f"not available) {UNSUPPORTED_TAIL}", location, code)
 
 
 def log_problems(log: Path) -> list[Problem]:
