@@ -31,7 +31,7 @@ def test_version():
 
 def test_no_project_is_a_clear_error(tmp_path):
     result = run_report("render", project=tmp_path)
-    assert result.exit_code == 2 and "no _quarto.yml found" in result.output
+    assert result.exit_code == 2 and "no _quarto.yml found" in result.output and "no .qmd document" in result.output
 
 
 def test_clean_removes_outputs_only(fixture_project):

@@ -59,9 +59,9 @@ def test_var_in_code_link_target_or_metadata_is_plain(tmp_path):
 
 
 def test_non_scalar_var_and_unknown_shortcode_are_problems(tmp_path):
-    main = write(tmp_path / "m.qmd", "{{< var a >}}\n{{< video x.mp4 >}}\n")
+    main = write(tmp_path / "m.qmd", "{{< var a >}}\n{{< fancy-ext x >}}\n")
     problems = expand(tmp_path, main, {"a": {"b": 1}}).problems
-    assert [(p.rule, p.location.line) for p in problems] == [("var.not-scalar", 1), ("shortcode.unknown", 2)]
+    assert [(p.rule, p.location.line) for p in problems] == [("var.not-scalar", 1), ("unsupported.shortcode", 2)]
 
 
 def test_escaped_shortcode_stays_literal(tmp_path):

@@ -61,8 +61,10 @@ def project_command(function: Callable) -> Callable:
                   help="Project folder (or any folder inside it); the one holding _quarto.yml is used.")
     @functools.wraps(function)
     def wrapper(*args, project_dir: Path, **kwargs):
+        files = tuple(kwargs.pop("files", ()) or ())
+        start = Path(files[0]).parent if files and project_dir == Path(".") else project_dir
         try:
-            return function(*args, project=Project.load(project_dir), **kwargs)
+            return function(*args, project=Project.load(start, files), **kwargs)
         except ReportError as error:
             _fail(error)
 
@@ -97,6 +99,7 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and the files written.")
 @explain_option
 @jobs_option()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @project_command
 def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: bool, jobs: int, project: Project) -> None:
     """Render the paper to PDF and/or HTML in the output folder (default _output/).
@@ -115,8 +118,13 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: boo
     found a difference.
 
     \b
+    FILES: render only these documents (default: the project's project.render, or every .qmd
+    document; a folder without _quarto.yml is a folder of lone documents, as for quarto render).
+
+    \b
     Examples:
       report render
+      report render notes.qmd    # one document, with or without a _quarto.yml
       report render --to pdf --engine builtin
       report render --allow-warnings --quiet
       report render --explain    # why each step ran or was skipped

@@ -49,13 +49,25 @@ def resolve_path(value: str, base: Path, root: Path) -> Path:
     return ((root / value.lstrip("/")) if value.startswith("/") else (base / value)).resolve()
 
 
-def find_root(start: Path) -> Path:
-    """Walk up from ``start`` to the folder holding ``_quarto.yml``."""
+def find_root(start: Path) -> Path | None:
+    """Walk up from ``start`` to the folder holding ``_quarto.yml`` (None: there is none)."""
     start = start.resolve()
     for folder in (start, *start.parents):
         if (folder / CONFIG_NAME).is_file():
             return folder
-    raise ConfigError(f"no {CONFIG_NAME} found in {start} or any parent folder")
+    return None
+
+
+def project_documents(root: Path, output_dir: Path) -> list[Path]:
+    """What ``quarto render`` renders in a project that names no ``project.render``: every ``.qmd``
+    file, except those whose name (or a folder's) starts with ``_`` or ``.``, and the output folder."""
+    found = []
+    for path in sorted(root.rglob("*.qmd")):
+        parts = path.relative_to(root).parts
+        if any(part.startswith(("_", ".")) for part in parts) or output_dir in path.parents:
+            continue
+        found.append(path)
+    return found
 
 
 def _expect_mapping(value: Any, where: Location, what: str) -> dict:
@@ -85,34 +97,75 @@ class Project:
 
     # -- loading -----------------------------------------------------------------
     @classmethod
-    def load(cls, start: Path | str = ".") -> Project:
-        root = find_root(Path(start))
-        config_path = root / CONFIG_NAME
-        text = config_path.read_text(encoding="utf-8")
-        config = _expect_mapping(load_yaml(config_path, text), Location(config_path, 1), CONFIG_NAME)
-        project = _expect_mapping(config.get("project"), Location(config_path, _line_of_key(text, "project")), "project")
-        renders = project.get("render") or []
-        if isinstance(renders, str):
-            renders = [renders]
-        if not renders:
-            raise ConfigError(
-                "project.render must name the main document(s), e.g. render: [report/paper.qmd]",
-                Location(config_path, _line_of_key(text, "project")),
-                "config.render",
-            )
-        main_inputs = []
-        for item in renders:
-            path = root / item
-            if not path.is_file():
-                raise ConfigError(f"project.render names {item}, which does not exist", Location(config_path), "config.render")
-            main_inputs.append(path)
+    def load(cls, start: Path | str = ".", documents: tuple[Path, ...] = ()) -> Project:
+        """The project holding ``start``; without a ``_quarto.yml`` above it, ``start`` (or the folder
+        of the ``documents`` named) is a folder of lone documents, as ``quarto render doc.qmd`` sees
+        them. ``documents`` restricts the render to those files."""
+        start = Path(start)
+        root = find_root(start)
+        text, config = "", {}
+        if root is None:
+            root = start.resolve() if start.is_dir() else start.resolve().parent
+        else:
+            config_path = root / CONFIG_NAME
+            text = config_path.read_text(encoding="utf-8")
+            config = _expect_mapping(load_yaml(config_path, text), Location(config_path, 1), CONFIG_NAME)
+        project = _expect_mapping(config.get("project"), Location(root / CONFIG_NAME, _line_of_key(text, "project")), "project")
         output_dir = root / str(project.get("output-dir", "_output"))
+        main_inputs = cls._main_inputs(root, project, text, output_dir)
+        if documents:
+            main_inputs = cls._chosen(root, main_inputs, documents)
+        if not main_inputs:
+            where = f"no {CONFIG_NAME} found in {root} or any parent folder, and no .qmd document in it"
+            raise ConfigError(where if not text else f"{CONFIG_NAME}: the project has no .qmd document to render",
+                              Location(root / CONFIG_NAME) if text else None, "config.render")
+        stems = [p.stem for p in main_inputs]
+        clash = next((s for s in stems if stems.count(s) > 1), None)
+        if clash:
+            raise ConfigError(f"two documents would both write {clash}.html/.pdf into {output_dir.name}/: "
+                              "name one in project.render, or rename one", Location(root / CONFIG_NAME), "config.render")
         variables = cls._load_variables(root)
         return cls(root, config, variables, main_inputs, output_dir, text)
 
+    @staticmethod
+    def _main_inputs(root: Path, project: dict, text: str, output_dir: Path) -> list[Path]:
+        """``project.render``; else a manuscript's ``manuscript.article`` (default index.qmd); else
+        every document (``project_documents``), as Quarto renders them."""
+        renders = project.get("render") or []
+        if isinstance(renders, str):
+            renders = [renders]
+        config_path = root / CONFIG_NAME
+        if not renders and project.get("type") == "manuscript":
+            manuscript = yaml.safe_load(text or "{}").get("manuscript") or {}
+            renders = [str(manuscript.get("article", "index.qmd")) if isinstance(manuscript, dict) else "index.qmd"]
+        if not renders:
+            return project_documents(root, output_dir)
+        main_inputs = []
+        for item in renders:
+            path = root / item
+            if any(ch in str(item) for ch in "*?["):
+                main_inputs += sorted(p for p in root.glob(str(item)) if p.is_file())
+                continue
+            if not path.is_file():
+                raise ConfigError(f"project.render names {item}, which does not exist", Location(config_path), "config.render")
+            main_inputs.append(path)
+        return main_inputs
+
+    @staticmethod
+    def _chosen(root: Path, main_inputs: list[Path], documents: tuple[Path, ...]) -> list[Path]:
+        chosen = []
+        for document in documents:
+            path = Path(document).resolve()
+            if not path.is_file():
+                raise ConfigError(f"{document}: no such document", rule="config.render")
+            if root not in path.parents:
+                raise ConfigError(f"{document} is not inside the project at {root}", rule="config.render")
+            chosen.append(path)
+        return chosen
+
     def reload(self) -> Project:
         """Read the configuration and variables again (after the project's steps wrote them)."""
-        return Project.load(self.root)
+        return Project.load(self.root, tuple(self.main_inputs))
 
     @staticmethod
     def _load_variables(root: Path) -> dict:

@@ -1,9 +1,13 @@
 """Expand Quarto shortcodes before pandoc sees the text.
 
-Handles ``{{< include path >}}`` (alone on its line; relative to the main document's
-folder, ``/`` meaning the project root; nested; circular includes are an error),
-``{{< var a.b >}}`` from ``_variables.yml``, ``{{< meta key >}}`` from the document's
-metadata and ``{{< pagebreak >}}``. ``{{{< ... >}}}`` stays as literal text.
+Handles the shortcodes Quarto ships: ``{{< include path >}}`` (alone on its line; relative to
+the main document's folder, ``/`` meaning the project root; nested; circular includes, includes of
+folders and of files outside the project are problems), ``{{< var a.b >}}`` from
+``_variables.yml``, ``{{< meta key >}}`` from the document's metadata (its value is markdown),
+``{{< env NAME default >}}``, ``{{< pagebreak >}}``, ``{{< kbd ... >}}``, ``{{< video url >}}``,
+``{{< lipsum n >}}`` and ``{{< placeholder w h >}}``. Any other shortcode (an extension's) is refused.
+``{{{< ... >}}}`` stays as literal text, and so does every shortcode in a code block whose
+attributes say ``shortcodes="false"``.
 
 Every output line remembers the file and line it came from (``SourceMap``), so later
 stages can report problems where the author can fix them.
@@ -16,13 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Location, Problem
+from .builtin_shortcodes import BUILTIN, shortcode_arguments
+from .errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, Location, Problem
 from .metadata import deep_merge
 from .project import CONFIG_NAME, load_yaml, resolve_path
 from .protocol import value_span
 
 SHORTCODE = re.compile(r"(\{?)\{\{<\s*([A-Za-z][\w-]*)((?:\s+[^>]*?)?)\s*>\}\}(\}?)")
 FENCE = re.compile(r"^\s*(```|~~~)")
+NO_SHORTCODES = re.compile(r"""shortcodes\s*=\s*["']?false""")
 INCLUDE_LINE = re.compile(r"^\s*\{\{<\s*include\s+(\S+?)\s*>\}\}\s*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 # Characters that mean something to pandoc's markdown reader, escaped in substituted values.
@@ -109,6 +115,7 @@ class Expander:
         self._metadata: dict = project_metadata
         self._config_text = config_text
         self._in_fence = False
+        self._literal_fence = False
         self.problems: list[Problem] = []
         self.files: list[Path] = []
 
@@ -174,11 +181,22 @@ class Expander:
                 continue
             if FENCE.match(line):
                 self._in_fence = not self._in_fence
-            out_lines.append(self._substitute(line, here))
+                self._literal_fence = self._in_fence and bool(NO_SHORTCODES.search(line))
+                out_lines.append(line)
+            else:
+                out_lines.append(line if self._literal_fence else self._substitute(line, here))
             locations.append(here)
 
     def _include(self, target, here, path, base, chain, out_lines, locations):
         child = resolve_path(target, base, self.root)
+        if self.root != child and self.root not in child.parents:
+            self.problems.append(Problem("include.outside", f"included file {target} is outside the project "
+                                         f"({child}): `report verify` could not reproduce it; move it into the project",
+                                         here, target))
+            return
+        if child.is_dir():
+            self.problems.append(Problem("include.folder", f"include names a folder, not a file: {target}", here, target))
+            return
         active = [Path(loc.file) for loc in chain] + [Path(self._show(path))]
         if Path(self._show(child)) in active:
             cycle = " -> ".join(str(p) for p in [*active, Path(self._show(child))])
@@ -223,8 +241,11 @@ class Expander:
         elif name == "include":
             self.problems.append(Problem("include.inline", "include must stand alone on its line", where))
             text += match.group(0)
+        elif name in BUILTIN:
+            text += BUILTIN[name](shortcode_arguments(args), alone=match.group(0).strip() == match.string.strip())
         else:
-            self.problems.append(Problem("shortcode.unknown", f"unknown shortcode '{name}'", where))
+            self.problems.append(Problem(f"{UNSUPPORTED}.shortcode", f"shortcode '{name}' (not one Quarto ships: an "
+                                         f"extension's) {UNSUPPORTED_TAIL}", where, name))
             text += match.group(0)
         return text + close_brace
 
@@ -255,5 +276,10 @@ class Expander:
                 or before.count("{") > before.count("}"))
 
     def _meta(self, key: str, where: Location) -> str:
+        """A metadata value, as markdown (Quarto renders ``$x^2$`` in a value as math); plain text in
+        code and in metadata."""
         found, value = lookup(self._metadata, key)
-        return self._scalar(found, value, "meta", key, where)
+        text = self._scalar(found, value, "meta", key, where)
+        if not found or isinstance(value, (dict, list, bool)):
+            return text
+        return " ".join(str(value).split())

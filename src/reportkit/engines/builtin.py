@@ -19,8 +19,8 @@ import yaml
 
 from .. import __version__
 from ..language import words
-from ..errors import UNSUPPORTED_TAIL, ConfigError, EngineError, Location, Problem, StrictnessError
-from ..metadata import deep_merge, normalize_authors
+from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, EngineError, Location, Problem, StrictnessError
+from ..metadata import NAMED_DATE_FORMATS, deep_merge, format_date, normalize_authors, parse_date
 from ..progress import Progress
 from ..project import PATH_KEYS, resolve_path
 from ..protocol import FILTER_METADATA, filter_settings
@@ -122,6 +122,8 @@ class BuiltinEngine(Engine):
         doc_format = front_format.get(quarto_format) if isinstance(front_format.get(quarto_format), dict) else {}
         meta = deep_merge(deep_merge(deep_merge(project_meta, format_meta), doc_meta), doc_format or {})
         meta = normalize_authors(meta, where)
+        if meta.get("date") is not None:
+            meta["date"] = self._date(request, meta, fmt, where)
         self._check_files(meta, where)
         language = words(meta.get("lang"))
         meta[FILTER_METADATA] = filter_settings(project.relative(request.main.parent).replace("\\", "/").strip("."),
@@ -133,6 +135,21 @@ class BuiltinEngine(Engine):
         meta.setdefault("pagetitle", str(meta.get("title", request.main.stem)))
         meta.setdefault("link-citations", True)
         return {k: v for k, v in meta.items() if k not in NOT_METADATA or k in ("css", "template-partials")}
+
+    @staticmethod
+    def _date(request: RenderRequest, meta: dict, fmt: str, where: Location) -> str:
+        """``date`` as Quarto shows it: ``today``/``now``/``last-modified`` resolved, formatted with
+        ``date-format`` (default: long in HTML, ISO in Typst); a text Quarto cannot read stays as is."""
+        moment = parse_date(meta["date"], request.main.stat().st_mtime)
+        if moment is None:
+            return str(meta["date"])
+        date_format = meta.get("date-format") or ("long" if fmt == "html" else "iso")
+        lang = str(meta.get("lang") or "en")
+        if not lang.startswith("en") and any(t in str(NAMED_DATE_FORMATS.get(str(date_format), date_format))
+                                            for t in ("MMM", "ddd")):
+            raise StrictnessError([Problem(f"{UNSUPPORTED}.date", f"date-format {date_format} in lang {lang} (month and "
+                                           f"day names in that language) {UNSUPPORTED_TAIL}", where, "date-format")])
+        return format_date(moment, date_format)
 
     @staticmethod
     def _resolve_paths(meta: dict, base: Path, root: Path) -> dict:
