@@ -66,7 +66,7 @@ def check_html(path: Path) -> list[Problem]:
     problems = marker_problems(markers_in("".join(facts.text)), path)
     for target in dict.fromkeys(facts.links):
         if target and target not in facts.ids:
-            problems.append(Problem("output.link", f"link to #{target} has no target in {path.name}"))
+            problems.append(Problem("output.link", f"link to #{target} has no target in {path.name}", subject=f"#{target}"))
     for src in facts.images:
         if src.startswith("data:") or re.match(r"^[a-z]+://", src):
             continue

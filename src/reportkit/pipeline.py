@@ -15,6 +15,8 @@ from .source import Document
 from .staging import Staging
 
 MARKER_RULE = "output.marker"
+# output problems that a source problem with the same subject already explains
+OUTPUT_RULES = (MARKER_RULE, "output.link")
 
 
 def expected(document: Document) -> parity.Expected:
@@ -25,11 +27,11 @@ def expected(document: Document) -> parity.Expected:
 def without_repeats(problems: list[Problem]) -> list[Problem]:
     """Drop repeated problems, and output markers whose subject a source problem already explains
     (an unknown variable is reported once, not again for its ``?var:`` marker)."""
-    explained = {p.subject for p in problems if p.rule != MARKER_RULE and p.subject}
+    explained = {p.subject for p in problems if p.rule not in OUTPUT_RULES and p.subject}
     seen, kept = set(), []
     for problem in problems:
         key = (problem.rule, problem.message, str(problem.location))
-        if key in seen or (problem.rule == MARKER_RULE and problem.subject in explained):
+        if key in seen or (problem.rule in OUTPUT_RULES and problem.subject in explained):
             continue
         seen.add(key)
         kept.append(problem)

@@ -85,5 +85,5 @@ class Document:
                     names.append(project.relative(resolve_path(value, base, project.root)))
         for target in IMAGE.findall(self.expanded.body):
             if not re.match(r"^[a-z]+:", target):
-                names.append(project.relative(self.main.parent / target))
+                names.append(project.relative(resolve_path(target, self.main.parent, project.root)))
         return list(dict.fromkeys(names))

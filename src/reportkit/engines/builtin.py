@@ -27,6 +27,7 @@ from ..protocol import FILTER_METADATA, filter_settings
 from ..reproducible import source_date_epoch
 from ..versions import distribution_version, executable_version
 from .base import Engine, RenderRequest, RenderResult, located
+from .support import refusals
 
 MARKDOWN = "markdown-implicit_header_references"
 FILTERS = ("tables.lua", "crossref.lua", "callouts.lua", "vars.lua")
@@ -75,6 +76,9 @@ class BuiltinEngine(Engine):
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
         """Markdown -> HTML in a background pandoc process, while this process runs
         markdown -> Typst (pandoc) -> PDF (Typst): the two formats use both cores."""
+        refused = refusals(request.document)
+        if refused:
+            raise StrictnessError(refused)
         result = RenderResult()
         work = request.staging / ".work"
         work.mkdir(parents=True, exist_ok=True)

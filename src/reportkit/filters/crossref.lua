@@ -327,6 +327,21 @@ end
 ---------------------------------------------------------------------------------------
 -- Pass 3: floats, layouts, theorems, callout titles, headings.
 ---------------------------------------------------------------------------------------
+-- A data: URI image, for Typst (which reads files only): written beside the .typ, named by its content.
+local function data_uri_file(src)
+  local ok, mime, contents = pcall(pandoc.mediabag.fetch, src)
+  if not ok or not contents then return src end
+  local ext = (mime or ""):match("/([%w]+)") or "bin"
+  if ext == "svg" or (mime or ""):match("svg") then ext = "svg" end
+  local out_dir = pandoc.path.directory(PANDOC_STATE.output_file or ".")
+  local name = "media-" .. pandoc.utils.sha1(contents) .. "." .. ext
+  local file = io.open(pandoc.path.join({ out_dir, name }), "wb")
+  if not file then return src end
+  file:write(contents)
+  file:close()
+  return name  -- relative to the .typ file
+end
+
 local function root_relative(src)
   if src:match("^%a[%w+.-]*:") or src:sub(1, 1) == "/" then return src end
   if doc_dir == "" then return "/" .. src end
@@ -654,6 +669,24 @@ render_blocks = function(blocks, parent)
 end
 
 ---------------------------------------------------------------------------------------
+-- Links to anchors: #x must be an element's id (or one this filter or citeproc creates).
+---------------------------------------------------------------------------------------
+local ids = {}
+local function note_ids(blocks)
+  local function note(el) if el.identifier and el.identifier ~= "" then ids[el.identifier] = true end end
+  blocks:walk({ Header = note, Div = note, Span = note, Figure = note, Table = note, CodeBlock = note,
+    Image = note, Link = note, Code = note })
+  ids["refs"] = true
+end
+
+local function check_anchor(link)
+  local target = link.target:match("^#(.+)$")
+  if not target or ids[target] or entries[target] or target:match("^ref%-") then return nil end
+  problem("link.anchor", "#" .. target, "link to #" .. target .. ", which no element of the document has as id")
+  if is_typst() then return link.content end  -- Typst refuses a link to a missing label
+end
+
+---------------------------------------------------------------------------------------
 local function read_settings(meta)
   local settings = meta["reportkit-filters"] or {}
   if settings["doc-dir"] then doc_dir = pandoc.utils.stringify(settings["doc-dir"]) end
@@ -672,13 +705,21 @@ function Pandoc(doc)
   read_settings(doc.meta)
   document = doc
   scan_blocks(doc.blocks)
+  note_ids(doc.blocks)
   if is_typst() and not has_level_one then shift_headings = -1 end
   doc.blocks = doc.blocks:walk({
     Cite = resolve_cite,
     Inlines = resolve_equations,
     Image = function(img)
+      if img.src:match("^data:") then
+        if is_typst() then img.src = data_uri_file(img.src) return img end
+        return nil
+      end
       if is_typst() then img.src = root_relative(img.src) return img end
+      -- HTML: /images/x.png is relative to the project root, where pandoc runs
+      if img.src:match("^/[^/]") then img.src = img.src:sub(2) return img end
     end,
+    Link = check_anchor,
   })
   doc.blocks = render_blocks(doc.blocks)
   return doc

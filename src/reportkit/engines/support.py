@@ -1,0 +1,56 @@
+"""What the built-in engine refuses before rendering: constructs of a document it cannot render as
+Quarto does. Each refusal is a problem at the construct's file and line, ending with
+``errors.UNSUPPORTED_TAIL``; the build stops before any output is replaced."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, Location, Problem
+from ..project import CONFIG_NAME
+from ..source import Document
+
+# Formats pandoc and Quarto know by name; any other name in `format:` is a format extension's
+# (`jasa-pdf`, `ieee-typst`), whose template and filters only Quarto can run.
+BASE_FORMATS = frozenset("""
+html html4 html5 pdf typst docx odt rtf epub epub2 epub3 revealjs beamer pptx slidy slideous dzslides s5 gfm
+commonmark commonmark_x markdown markdown_strict markdown_phpextra markdown_mmd markua djot latex context jats
+jats_archiving jats_articleauthoring jats_publishing ipynb asciidoc asciidoctor asciidoc_legacy man ms texinfo
+textile rst org mediawiki dokuwiki zimwiki jira xwiki tei opml haddock docbook docbook4 docbook5 icml fb2 plain
+bibtex biblatex csljson chunkedhtml ansi native json dashboard email hugo docusaurus confluence
+""".split())
+
+
+def _format_names(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [str(k) for k in value]
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, str)]
+    return []
+
+
+def _line_of(text: str, name: str, first_line: int) -> int | None:
+    match = re.search(rf"^[ \t]*(?:format:[ \t]*)?{re.escape(name)}[ \t]*:?", text, re.M)
+    return first_line + text.count("\n", 0, match.start()) if match else None
+
+
+def format_extensions(document: Document) -> list[Problem]:
+    """A format extension named in the front matter or in ``_quarto.yml``."""
+    found = []
+    sources = [(document.front_matter.get("format"), document.expanded.front_matter_text, document.shown,
+                document.expanded.front_matter_line),
+               (document.project.config.get("format"), document.project.config_text, CONFIG_NAME, 1)]
+    for value, text, file, first in sources:
+        for name in _format_names(value):
+            base = re.split(r"[-+]", name, maxsplit=1)[0].lower()
+            if base not in BASE_FORMATS:
+                found.append(Problem(f"{UNSUPPORTED}.format", f"format extension '{name}' (its template and filters) "
+                                     f"{UNSUPPORTED_TAIL}", Location(file, _line_of(text, name, first)), name))
+    return found
+
+
+def refusals(document: Document) -> list[Problem]:
+    """Every construct of ``document`` the built-in engine refuses."""
+    return format_extensions(document)
