@@ -24,9 +24,9 @@ def count_reads(monkeypatch) -> dict:
         calls["expand"] += 1
         return expand(self, main)
 
-    def counting_load(start="."):
+    def counting_load(start=".", documents=()):
         calls["load"] += 1
-        return load(start)
+        return load(start, documents)
 
     monkeypatch.setattr(shortcodes.Expander, "expand", counting_expand)
     monkeypatch.setattr(plan.Project, "load", staticmethod(counting_load))
