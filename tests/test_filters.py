@@ -22,13 +22,15 @@ def run(markdown: str, tmp_path: Path, to: str = "html", **meta) -> tuple[str, l
     metadata[FILTER_METADATA] = filter_settings("", words(metadata.get("lang")))
     meta_file, log = tmp_path / "meta.yml", tmp_path / "log.json"
     meta_file.write_text(yaml.safe_dump(metadata), encoding="utf-8")
-    args = [pandoc_path(), "--from", MARKDOWN, "--to", to, "--metadata-file", str(meta_file), "--log", str(log)]
+    out = tmp_path / f"out.{to}"
+    args = [pandoc_path(), "--from", MARKDOWN, "--to", to, "--metadata-file", str(meta_file), "--log", str(log),
+            "--output", str(out)]
     for name in FILTERS:
         args += ["--lua-filter", str(package_file("filters", name))]
     if "references" in metadata:
         args.append("--citeproc")
-    done = subprocess.run(args, input=markdown, capture_output=True, text=True, check=True)
-    return done.stdout, log_problems(log)
+    subprocess.run(args, input=markdown, capture_output=True, text=True, check=True)
+    return out.read_text(encoding="utf-8"), log_problems(log)
 
 
 def text_of(page: str) -> str:

@@ -30,7 +30,7 @@ from .base import Engine, RenderRequest, RenderResult, located
 from .support import refusals
 
 MARKDOWN = "markdown-implicit_header_references"
-FILTERS = ("tables.lua", "crossref.lua", "callouts.lua", "vars.lua")
+FILTERS = ("tables.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
 TYPST_SOURCE_LINE = re.compile(r"^\s*\d+\s*│ (.+)$", re.M)  # the failing line in a Typst diagnostic
 UNSUPPORTED_TYPST = "unsupported.typst"
 CITATION_UNKNOWN = "citation.unknown"  # the rule crossref.lua reports unknown citation keys under
@@ -292,7 +292,10 @@ def log_problems(log: Path) -> list[Problem]:
     for entry in entries:
         if entry.get("type") == "ScriptingWarning" and entry.get("source") in filters:
             report = json.loads(entry["message"])
-            found.append(Problem(report["rule"], report["message"], subject=report.get("subject")))
+            message = report["message"]
+            if report["rule"].startswith(UNSUPPORTED):  # a filter names the construct; the tail is ours
+                message = f"{message} {UNSUPPORTED_TAIL}"
+            found.append(Problem(report["rule"], message, subject=report.get("subject")))
         elif entry.get("type") == "CouldNotFetchResource":
             path = entry.get("path", "")
             found.append(Problem("image.missing", f"image or resource not found: {path}", subject=path))

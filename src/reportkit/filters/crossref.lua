@@ -36,6 +36,7 @@ local number_sections = false
 local shift_headings = 0  -- Typst: -1 when the document has no level-1 heading (as Quarto)
 local doc_dir = ""        -- main document folder, relative to the project root (Typst root)
 local cap_location = {}   -- float kind -> "top" | "bottom"
+local options_margin_citations = false
 
 local function is_typst() return FORMAT:match("typst") ~= nil end
 local function is_html() return FORMAT:match("html") ~= nil end
@@ -263,7 +264,12 @@ end
 -- Bibliography keys (pandoc.utils.references reads the bibliography and `references`), looked up
 -- at the first bibliographic citation; an unknown key is a problem (citeproc would print "(key?)").
 local document, known_keys
+local margin_citations_reported = false
 local function check_citation(c)
+  if options_margin_citations and not margin_citations_reported then
+    margin_citations_reported = true
+    problem("unsupported.citation-location", "@" .. c.id, "citation-location: margin (citations in the margin)")
+  end
   if not known_keys then
     known_keys = {}
     for _, ref in ipairs(pandoc.utils.references(document)) do known_keys[ref.id] = true end
@@ -414,7 +420,7 @@ local function panel(cells, rows)
       out:insert(pandoc.RawBlock("html", '<div class="quarto-layout-row">'))
     else
       local columns = {}
-      for _, w in ipairs(row) do columns[#columns + 1] = string.format("%sfr", math.abs(w)) end
+      for _, w in ipairs(row) do columns[#columns + 1] = string.format("%gfr", math.abs(w)) end
       out:insert(pandoc.RawBlock("typst", "#grid(columns: (" .. table.concat(columns, ", ") .. ",), gutter: 1em,"))
     end
     for _, w in ipairs(row) do
@@ -695,6 +701,7 @@ local function read_settings(meta)
     options[key] = type(value) == "boolean" and tostring(value) or pandoc.utils.stringify(value)
   end
   number_sections = meta["number-sections"] == true
+  options_margin_citations = meta["citation-location"] and pandoc.utils.stringify(meta["citation-location"]) == "margin"
   for _, kind in ipairs({ "fig", "tbl", "lst" }) do
     local where = meta[kind .. "-cap-location"] or meta["cap-location"]
     if where then cap_location[kind] = pandoc.utils.stringify(where) end
