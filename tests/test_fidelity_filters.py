@@ -224,3 +224,23 @@ def test_margin_citations_are_refused(tmp_path):
     _, problems = run("As [@k] said.\n", tmp_path, references=references, citation_location="margin")
     assert [(p.rule, p.subject, p.refusal) for p in problems] == [("unsupported.citation-location", "@k", True)]
     assert problems[0].message.endswith("is not supported by the built-in engine; render with --engine quarto")
+
+
+@pytest.mark.parametrize("to", ["html", "typst"])
+def test_conditional_content_by_format_and_meta(tmp_path, to):
+    source = ("::: {.content-visible when-format=\"html\"}\nOnly-web\n:::\n\n"
+              "::: {.content-visible when-format=\"typst\"}\nOnly-typst\n:::\n\n"
+              "::: {.content-hidden when-format=\"pdf\"}\nNot-latex\n:::\n\n"
+              "::: {.content-visible when-format=\"pdf\"}\nOnly-latex\n:::\n\n"
+              "[Draft-note]{.content-visible when-meta=\"draft\"}\n")
+    out, _ = run(source, tmp_path, to=to, draft=True)
+    assert ("Only-web" in out) == (to == "html") and ("Only-typst" in out) == (to == "typst")
+    assert "Not-latex" in out and "Only-latex" not in out and "Draft-note" in out
+    assert "content-visible" not in out
+
+
+def test_empty_bibliography_url_is_not_a_link(tmp_path):
+    references = [{"id": "e", "type": "article-journal", "title": "Empty fields", "author": [{"family": "Eve"}],
+                   "issued": {"date-parts": [[2020]]}, "URL": "", "container-title": "J"}]
+    typst, problems = run("As @e shows.\n\n::: {#refs}\n:::\n", tmp_path, to="typst", references=references)
+    assert problems == [] and 'link("")' not in typst and "Empty Fields" in typst

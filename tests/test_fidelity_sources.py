@@ -179,3 +179,14 @@ def test_executable_cells_are_refused_display_blocks_are_not(tmp_path):
               "````markdown\n```{python}\nquoted in an example\n```\n````\n\nInline `{python} x` here.\n")
     found = [(p.rule, p.location.line, p.subject) for p in refusals(document(tmp_path, source))]
     assert found == [("unsupported.cell", 3, "{r}"), ("unsupported.cell", 22, "`{python} x`")]
+
+
+def test_captions_in_the_margin_are_refused_at_their_key(tmp_path):
+    doc = document(tmp_path, "---\ntitle: T\ntbl-cap-location: margin\n---\n![A](a.png){#fig-a}\n")
+    assert [(p.rule, str(p.location)) for p in refusals(doc)] == [("unsupported.cap-location", "d.qmd:3")]
+
+
+def test_tabsets_and_margin_content_are_refused(tmp_path):
+    source = "::: {.panel-tabset}\n## A\nx\n:::\n\nText [aside]{.column-margin}.\n\n```\n::: {.panel-tabset}\n```\n"
+    found = [(p.rule, p.location.line, p.subject) for p in refusals(document(tmp_path, source))]
+    assert found == [("unsupported.layout", 1, ".panel-tabset"), ("unsupported.layout", 6, ".column-margin")]

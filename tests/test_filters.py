@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reportkit.engines.builtin import FILTERS, MARKDOWN, log_problems, package_file, pandoc_path
+from reportkit.engines.builtin import AFTER_CITEPROC, FILTERS, MARKDOWN, log_problems, package_file, pandoc_path
 from reportkit.language import words
 from reportkit.protocol import FILTER_METADATA, VALUE_CLASS, filter_settings, value_anchor, value_span
 
@@ -29,6 +29,8 @@ def run(markdown: str, tmp_path: Path, to: str = "html", **meta) -> tuple[str, l
         args += ["--lua-filter", str(package_file("filters", name))]
     if "references" in metadata:
         args.append("--citeproc")
+    for name in AFTER_CITEPROC:
+        args += ["--lua-filter", str(package_file("filters", name))]
     subprocess.run(args, input=markdown, capture_output=True, text=True, check=True)
     return out.read_text(encoding="utf-8"), log_problems(log)
 

@@ -244,8 +244,8 @@ class Expander:
         elif name in BUILTIN:
             text += BUILTIN[name](shortcode_arguments(args), alone=match.group(0).strip() == match.string.strip())
         else:
-            self.problems.append(Problem(f"{UNSUPPORTED}.shortcode", f"shortcode '{name}' (not one Quarto ships: an "
-                                         f"extension's) {UNSUPPORTED_TAIL}", where, name))
+            self.problems.append(Problem(f"{UNSUPPORTED}.shortcode", f"shortcode '{name}' (an extension's, or one of "
+                                         f"Quarto's that the built-in engine lacks) {UNSUPPORTED_TAIL}", where, name))
             text += match.group(0)
         return text + close_brace
 

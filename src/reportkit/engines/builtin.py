@@ -30,7 +30,8 @@ from .base import Engine, RenderRequest, RenderResult, located
 from .support import refusals
 
 MARKDOWN = "markdown-implicit_header_references"
-FILTERS = ("tables.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
+FILTERS = ("conditions.lua", "tables.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
+AFTER_CITEPROC = ("links.lua",)  # filters that read citeproc's output
 TYPST_SOURCE_LINE = re.compile(r"^\s*\d+\s*│ (.+)$", re.M)  # the failing line in a Typst diagnostic
 UNSUPPORTED_TYPST = "unsupported.typst"
 CITATION_UNKNOWN = "citation.unknown"  # the rule crossref.lua reports unknown citation keys under
@@ -189,6 +190,8 @@ class BuiltinEngine(Engine):
             args += ["--lua-filter", str(package_file("filters", name))]
         if meta.get("bibliography"):
             args.append("--citeproc")
+        for name in AFTER_CITEPROC:
+            args += ["--lua-filter", str(package_file("filters", name))]
         args += ["--resource-path", os.pathsep.join([str(request.main.parent), str(request.project.root)]),
                  "--output", str(target)]
         if fmt == "html":
@@ -287,7 +290,7 @@ def log_problems(log: Path) -> list[Problem]:
         entries = json.loads(log.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    filters = {str(package_file("filters", name)) for name in FILTERS}
+    filters = {str(package_file("filters", name)) for name in (*FILTERS, *AFTER_CITEPROC)}
     found = []
     for entry in entries:
         if entry.get("type") == "ScriptingWarning" and entry.get("source") in filters:

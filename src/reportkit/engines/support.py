@@ -79,6 +79,45 @@ def executable_cells(document: Document) -> list[Problem]:
     return found
 
 
+# Quarto's page layout classes and tabsets: the HTML arranges their content (tabs, margin, page
+# width) in ways the built-in engine's page does not.
+LAYOUT_CLASS = re.compile(r"(?:^\s*:{3,}\s*\{[^}]*|\]\{[^}]*)\.(panel-tabset|panel-sidebar|panel-input|panel-fill|"
+                          r"panel-center|column-margin|column-(?:page|screen|body)[\w-]*|aside)\b")
+
+
+def layout_classes(document: Document) -> list[Problem]:
+    """Tabsets, margin content and page-width columns, refused at their line."""
+    found, fence = [], None
+    for line, location in document.lines():
+        code = re.match(r"^\s*(`{3,}|~{3,})", line)
+        if code:
+            fence = None if fence else code.group(1)
+            continue
+        if fence:
+            continue
+        for match in LAYOUT_CLASS.finditer(line):
+            found.append(Problem(f"{UNSUPPORTED}.layout", f"the .{match.group(1)} layout {UNSUPPORTED_TAIL}",
+                                 location, f".{match.group(1)}"))
+    return found
+
+
+MARGIN_KEYS = ("cap-location", "fig-cap-location", "tbl-cap-location")
+
+
+def margin_captions(document: Document) -> list[Problem]:
+    """Captions in the margin (``*cap-location: margin``), a layout the built-in engine does not have."""
+    found = []
+    sources = [(document.front_matter, document.expanded.front_matter_text, document.shown,
+                document.expanded.front_matter_line),
+               (document.project.document_metadata(), document.project.config_text, CONFIG_NAME, 1)]
+    for meta, text, file, first in sources:
+        for key in MARGIN_KEYS:
+            if str(meta.get(key, "")) == "margin":
+                found.append(Problem(f"{UNSUPPORTED}.cap-location", f"{key}: margin (captions in the margin) "
+                                     f"{UNSUPPORTED_TAIL}", Location(file, _line_of(text, key, first)), key))
+    return found
+
+
 def refusals(document: Document) -> list[Problem]:
     """Every construct of ``document`` the built-in engine refuses."""
-    return executable_cells(document) + format_extensions(document)
+    return executable_cells(document) + format_extensions(document) + margin_captions(document) + layout_classes(document)

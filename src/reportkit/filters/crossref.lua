@@ -703,8 +703,10 @@ local function read_settings(meta)
   number_sections = meta["number-sections"] == true
   options_margin_citations = meta["citation-location"] and pandoc.utils.stringify(meta["citation-location"]) == "margin"
   for _, kind in ipairs({ "fig", "tbl", "lst" }) do
-    local where = meta[kind .. "-cap-location"] or meta["cap-location"]
-    if where then cap_location[kind] = pandoc.utils.stringify(where) end
+    local key = meta[kind .. "-cap-location"] and (kind .. "-cap-location") or "cap-location"
+    local where = meta[key] and pandoc.utils.stringify(meta[key])
+    -- "margin" is refused before rendering (engines/support.py)
+    if where == "top" or where == "bottom" then cap_location[kind] = where end
   end
 end
 
