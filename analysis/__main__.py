@@ -21,11 +21,13 @@ from .pipeline import load_steps
 from .registry import STEPS, listing, ordered
 
 
-def run_step(name: str) -> float:
+def run_step(name: str, announce: bool = True) -> float:
+    """Run one step; ``announce`` prints its time (the builder's workers report it themselves)."""
     started = time.perf_counter()
     STEPS[name].function()
     seconds = time.perf_counter() - started
-    print(f"analysis: {name} ({seconds:.2f} s)", file=sys.stderr)
+    if announce:
+        print(f"analysis: {name} ({seconds:.2f} s)", file=sys.stderr)
     return seconds
 
 
@@ -37,7 +39,7 @@ def serve() -> int:
             if request.get("list"):
                 reply = {"ok": True, "steps": json.loads(listing())}
             else:
-                reply = {"ok": True, "seconds": run_step(request["run"])}
+                reply = {"ok": True, "seconds": run_step(request["run"], announce=False)}
         except Exception:  # the builder reports the traceback with the step's name
             reply = {"ok": False, "error": traceback.format_exc()}
         print(WORKER_MARK + json.dumps(reply), flush=True)

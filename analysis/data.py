@@ -65,9 +65,11 @@ def _raw_rows(path: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
 
 
 def load(path: str, required: list[str] | None = None) -> pd.DataFrame:
-    """Read ``path`` (a CSV under data/) as strings-and-numbers with a ``_ref`` column.
+    """Read ``path`` (a CSV under data/) as text, with a ``_ref`` column naming each row's source line.
 
-    Empty cells become missing values (NaN), never zero. ``required`` columns must exist.
+    Every cell is a string (convert the columns you compute with: ``numeric(df, "year", "persons")``,
+    which fails on text instead of guessing); empty cells are missing values (NaN), never zero or "".
+    ``required`` columns must exist.
     """
     df = pd.read_csv(_existing(path), dtype=str, keep_default_na=False, na_values=[""])
     missing = [c for c in (required or []) if c not in df.columns]

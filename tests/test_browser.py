@@ -151,3 +151,39 @@ def test_checks_catch_a_broken_page(browser, serve, tmp_path):
     with pytest.raises(AssertionError, match="images not loaded"):
         assert_reviewable(page, errors, outside)
     assert page.eval_on_selector_all("a.quarto-xref", "els => els.filter(e => !document.getElementById(e.hash.slice(1))).length") == 1
+
+
+def test_preview_reload_keeps_the_scroll_position(browser, fixture_project):
+    """After a save, the previewed page reloads where the reader was, not at the top."""
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "reportkit.cli", "preview", "--port", "0", "--engine", "builtin",
+                                "--project", str(fixture_project)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        url = None
+        while url is None:
+            line = process.stdout.readline()
+            assert line, "preview exited"
+            match = re.search(r"Serving (http://\S+)", line)
+            url = match.group(1) if match else None
+        page = browser.new_page()
+        page.add_init_script("history.scrollRestoration = 'manual'")  # only the preview's own script restores
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(url, wait_until="load")
+        page.evaluate("document.body.style.minHeight = '4000px'")  # room to scroll in a short fixture page
+        page.evaluate("window.scrollTo(0, 600)")
+        time.sleep(1.0)  # the page has seen the current version
+        chapter = fixture_project / "chapters" / "_method.qmd"
+        chapter.write_text(chapter.read_text(encoding="utf-8") + "\nEdited during preview.\n", encoding="utf-8")
+        page.wait_for_function("document.body.innerText.includes('Edited during preview.')", timeout=30000)
+        page.wait_for_function("window.scrollY > 0", timeout=5000)
+        assert page.evaluate("window.scrollY") > 0 and errors == []
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)

@@ -36,11 +36,12 @@ def test_preview_rerenders_on_save_and_stops_on_ctrl_c(fixture_project):
         def url():
             line = process.stdout.readline()
             lines.append(line)
-            match = re.search(r"Serving (http://127\.0\.0\.1:\d+/)", line)
+            match = re.search(r"Serving (http://127\.0\.0\.1:\d+/)paper\.html ", line)
             return match.group(1) if match else None
 
         base = wait_for(url)
-        page = fetch(base + "paper.html")
+        page = fetch(base)  # the address alone opens the paper, not a folder listing
+        assert page == fetch(base + "paper.html")
         assert "Fixture Paper" in page and "/__reportkit/version" in page  # reload script injected
         assert "<script" not in (fixture_project / "_output" / "paper.html").read_text(encoding="utf-8")
         first = fetch(base + "__reportkit/version")

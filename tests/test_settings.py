@@ -68,3 +68,14 @@ def test_defaults_without_settings(fixture_project):
     options = settings(Project.load(fixture_project))
     assert options.data_package is None and "vintage" in options.required_provenance
     assert options.number_rules.generated_folder == "generated" and options.number_rules.small == 10
+
+
+def test_a_wrong_checksum_says_how_to_rebuild_the_package(tmp_path):
+    project = tmp_path / "graph"
+    shutil.copytree(TESTS / "graph_project", project)
+    with_settings(project, "  data-rebuild: python tools/rehash.py\n")
+    csv = project / "data" / "a.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("3", "4"), encoding="utf-8")
+    result = run_report("render", project=project)
+    assert result.exit_code == 5 and "sha256 is" in result.output
+    assert "rebuild the package's checksums: python tools/rehash.py" in result.output

@@ -112,10 +112,10 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: boo
     never replaces the last good files.
 
     \b
-    Exit codes: 0 success, 2 configuration error, 3 strictness problems,
-    4 engine (pandoc/Typst/Quarto) failure, 5 data validation failure,
-    6 an analysis step (or pre-render command) failed, 7 report verify
-    found a difference.
+    Exit codes: 0 success, 1 other error, 2 configuration error,
+    3 strictness problems, 4 engine (pandoc/Typst/Quarto) failure,
+    5 data validation failure, 6 an analysis step (or pre-render
+    command) failed, 130 interrupted.
 
     \b
     FILES: render only these documents (default: the project's project.render, or every .qmd
@@ -306,7 +306,7 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
 
     \b
     Example:
-      report preview             # then open http://127.0.0.1:4848/paper.html
+      report preview             # then open the address it prints (http://127.0.0.1:4848/)
     """
     from .engines import select_engine
     from .plan import build_graph
@@ -328,14 +328,19 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
         files = {fresh.config_path, *(graph.fingerprints.path(i) for s in graph.steps.values() for i in s.all_inputs())}
         return sorted(files)
 
-    Preview(project.output_dir, rebuild, watched, progress, port=port).serve()
+    home = f"{project.stem(project.main_inputs[0])}.html"
+    Preview(project.output_dir, rebuild, watched, progress, port=port, home=home).serve()
 
 
 @main.command()
 @click.option("--dry-run", "-n", is_flag=True, help="List what would be removed without removing it.")
 @project_command
 def clean(dry_run: bool, project: Project) -> None:
-    """Remove generated outputs (the output folder and reportkit's cache); never sources or data.
+    """Remove what renders wrote: the output folder (_output/) and the build cache (.reportkit/).
+
+    Keeps everything else: sources, data, what the project's own steps generated (figures,
+    tables, _variables.yml: the next render reruns what is stale), manifest.json and the lock
+    file. Refuses when the output folder is the project itself or holds a source.
 
     \b
     Example:

@@ -144,11 +144,14 @@ def check_datapackage(path: Path, required: tuple[str, ...] = REQUIRED_PROVENANC
     return problems
 
 
-def require_valid(path: Path, required: tuple[str, ...] = REQUIRED_PROVENANCE) -> None:
-    """Raise ``DataError`` carrying every problem unless the package at ``path`` is valid."""
+def require_valid(path: Path, required: tuple[str, ...] = REQUIRED_PROVENANCE, rebuild: str | None = None) -> None:
+    """Raise ``DataError`` carrying every problem unless the package at ``path`` is valid. ``rebuild``
+    is the project's command that rewrites the package's checksums (said when one is wrong)."""
     problems = check_datapackage(path, required)
     if problems:
-        raise DataError(problems)
+        stale = rebuild and any(p.rule == "data.checksum" for p in problems)
+        hint = f"If the data files changed on purpose, rebuild the package's checksums: {rebuild}" if stale else ""
+        raise DataError(problems, hint)
 
 
 # ----------------------------------------------------------------------------- provenance

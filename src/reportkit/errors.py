@@ -79,10 +79,10 @@ class ProblemsError(ReportError):
 
     kind = "problem"
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], hint: str = ""):
         self.problems = problems
         lines = "\n".join(f"  {p}" for p in problems)
-        Exception.__init__(self, f"{len(problems)} {self.kind}(s):\n{lines}")
+        Exception.__init__(self, f"{len(problems)} {self.kind}(s):\n{lines}" + (f"\n{hint}" if hint else ""))
         self.problem = problems[0]
 
 

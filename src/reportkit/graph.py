@@ -154,6 +154,7 @@ class BuildGraph:
         sorter.prepare()
         try:
             while sorter.is_active():
+                fresh = []
                 for name in sorter.get_ready():
                     step = self.steps[name]
                     inputs = self.fingerprints.digests(step.all_inputs())
@@ -162,16 +163,21 @@ class BuildGraph:
                     if explain:
                         progress.info(f"  {name}: " + ("; ".join(why) if why else "up to date"))
                     if why:
+                        progress.begin(name)
                         running[step.submit(step)] = (step, inputs)
                     else:
+                        fresh.append(name)
                         finished.add(name)
                         sorter.done(name)
                         self._release(finished)
+                if fresh and not explain:
+                    progress.info(f"  up to date: {', '.join(fresh)}")
                 if not running:
                     continue  # steps that were up to date made others ready
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in done:
                     step, inputs = running.pop(future)
+                    progress.end(step.name)
                     future.result()  # re-raises the step's failure
                     self._record(step, inputs)
                     self.state.save()
@@ -179,7 +185,8 @@ class BuildGraph:
                     sorter.done(step.name)
                 self._release(finished)
         finally:
-            for future in running:
+            for future, (step, _) in running.items():
+                progress.end(step.name)
                 future.cancel()
         return [outcomes[n] for n in self.order]
 

@@ -31,7 +31,7 @@ def source_problems(project: Project) -> list[Problem]:
     """Every source problem of the project; an invalid data package raises DataError first."""
     options = settings(project)
     if options.data_package is not None:
-        require_valid(options.data_package, options.required_provenance)
+        require_valid(options.data_package, options.required_provenance, options.data_rebuild)
     problems: list[Problem] = []
     for main in project.main_inputs:
         document = Document.read(project, main)

@@ -19,7 +19,7 @@ from .fingerprint import Fingerprints
 from .graph import BuildGraph, Step, local
 from .pipeline import render_document
 from .progress import Progress
-from .project import Project
+from .project import FORMATS, Project
 from .reproducible import source_date_epoch
 from .settings import Settings, settings
 from .source import Document
@@ -34,7 +34,7 @@ def data_step(project: Project, options: Settings, progress: Progress) -> Step:
 
     def action():
         with progress.step(f"check data ({project.relative(package)}, {len(files) - 1} files)"):
-            require_valid(package, options.required_provenance)
+            require_valid(package, options.required_provenance, options.data_rebuild)
 
     return Step(name="data", inputs=[project.relative(f) for f in files], outputs=[], submit=local(action),
                 key=f"reportkit={__version__}|required={','.join(options.required_provenance)}")
@@ -67,8 +67,11 @@ def render_step(project: Project, main: Path, formats: tuple[str, ...], engine: 
     def action():
         render_document(reader.document(main), formats, engine, strict, progress)
 
+    # a render of fewer formats (a preview's HTML) keeps its own record, so that the full render's
+    # record still says what the other formats were made from
+    suffix = "" if set(formats) == set(FORMATS) else f" ({', '.join(formats)})"
     return Step(
-        name=f"render {project.relative(main)}", inputs=[], key=key, submit=local(action),
+        name=f"render {project.relative(main)}{suffix}", inputs=[], key=key, submit=local(action),
         outputs=[project.relative(project.output_dir / f"{stem}.{fmt}") for fmt in formats],
         after=after, late_inputs=lambda: [*reader.document(main).inputs, *engine_files],
     )

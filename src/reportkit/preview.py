@@ -20,10 +20,15 @@ from .progress import Progress
 
 RELOAD_SCRIPT = b"""<script>
 (function () {
-  var seen = null;
+  var key = 'reportkit-scroll:' + location.pathname, seen = null;
+  var saved = sessionStorage.getItem(key);
+  if (saved !== null) {  // back where the reader was before the reload (whatever the browser restores)
+    sessionStorage.removeItem(key);
+    window.addEventListener('load', function () { window.scrollTo(0, parseFloat(saved)); });
+  }
   setInterval(function () {
     fetch('/__reportkit/version', {cache: 'no-store'}).then(function (r) { return r.text(); }).then(function (v) {
-      if (seen !== null && v !== seen) { location.reload(); }
+      if (seen !== null && v !== seen) { sessionStorage.setItem(key, String(window.scrollY)); location.reload(); }
       seen = v;
     }).catch(function () {});
   }, 700);
@@ -36,6 +41,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     """Serves the output folder; injects the reload script into HTML; answers the version."""
 
     version: Callable[[], int]
+    home: str  # the page "/" shows (the main document's HTML)
 
     def log_message(self, *args) -> None:  # keep the terminal for build messages
         pass
@@ -52,6 +58,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if self.path.startswith("/__reportkit/version"):
             self._send(str(self.version()).encode(), "text/plain")
             return
+        if self.path in ("/", "/index.html") and not (Path(self.directory) / "index.html").is_file():
+            self.send_response(302)
+            self.send_header("Location", "/" + self.home)
+            self.end_headers()
+            return
         path = Path(self.translate_path(self.path))
         if path.suffix == ".html" and path.is_file():
             self._send(path.read_bytes().replace(b"</body>", RELOAD_SCRIPT + b"</body>", 1), "text/html; charset=utf-8")
@@ -63,8 +74,8 @@ class Preview:
     """Render, serve, watch; ``rebuild`` is called with no arguments and may raise ReportError."""
 
     def __init__(self, output_dir: Path, rebuild: Callable[[], None], watched: Callable[[], list[Path]],
-                 progress: Progress, port: int = 0, interval: float = 0.4):
-        self.output_dir, self.rebuild, self.watched = output_dir, rebuild, watched
+                 progress: Progress, port: int = 0, interval: float = 0.4, home: str = ""):
+        self.output_dir, self.rebuild, self.watched, self.home = output_dir, rebuild, watched, home
         self.progress, self.port, self.interval = progress, port, interval
         self.version = 0
         self._stop = threading.Event()
@@ -95,13 +106,14 @@ class Preview:
     def serve(self, on_ready: Callable[[str], None] | None = None) -> None:
         """Block until ``stop()`` or Ctrl-C; then shut the server down cleanly."""
         self._build()
-        handler = functools.partial(type("Handler", (_Handler,), {"version": lambda _self: self.version}),
+        handler = functools.partial(type("Handler", (_Handler,), {"version": lambda _self: self.version,
+                                                                  "home": self.home}),
                                     directory=str(self.output_dir))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         url = f"http://127.0.0.1:{server.server_address[1]}/"
-        self.progress.result(f"Serving {url} (Ctrl-C to stop); watching for changes ...")
+        self.progress.result(f"Serving {url}{self.home} (Ctrl-C to stop); watching for changes ...")
         if on_ready:
             on_ready(url)
         files = self._watch_list()

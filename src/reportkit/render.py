@@ -27,9 +27,6 @@ def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto"
         outcomes = graph.run(progress, explain)
     finally:
         graph.close()
-    skipped = [o.step for o in outcomes if not o.ran]
-    if skipped and not explain:
-        progress.info(f"  up to date: {', '.join(skipped)}")
     outputs = [project.output_dir / f"{project.stem(m)}.{fmt}" for m in project.main_inputs for fmt in formats]
     for path in outputs:
         progress.result(f"{'wrote' if any(o.ran for o in outcomes) else 'unchanged'} {project.relative(path)}")

@@ -5,6 +5,7 @@ defaults this repository's paper uses::
 
     reportkit:
       data-package: data/datapackage.json   # validated before anything else runs
+      data-rebuild: python data/scripts/make_tidy.py   # said when a checksum is wrong
       required-provenance: [title, description, publisher, sources, vintage, table_or_page,
                             licenses, retrieved, caveats]
       generated-folder: generated            # includes from folders of this name are analysis output
@@ -38,6 +39,7 @@ class Settings:
     data_package: Path | None
     required_provenance: tuple[str, ...]
     number_rules: NumberRules
+    data_rebuild: str | None = None  # the command that rebuilds the package (named in checksum errors)
 
 
 def settings(project: Project) -> Settings:
@@ -59,4 +61,7 @@ def settings(project: Project) -> Settings:
         rules = NumberRules.from_settings(numbers, str(folder))
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"reportkit.prose-numbers: {exc}", where, "config.shape") from exc
-    return Settings(package if package.is_file() else None, tuple(required), rules)
+    rebuild = options.get("data-rebuild")
+    if rebuild is not None and not isinstance(rebuild, str):
+        raise ConfigError("reportkit.data-rebuild must be a command (text)", where, "config.shape")
+    return Settings(package if package.is_file() else None, tuple(required), rules, rebuild)

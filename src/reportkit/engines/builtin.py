@@ -12,6 +12,7 @@ import re
 import os
 import shutil
 import subprocess
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -91,6 +92,7 @@ class BuiltinEngine(Engine):
         if "html" in request.formats:
             target = request.staging / f"{stem}.html"
             logs.append(work / "pandoc-html.log.json")
+            html_started = time.perf_counter()
             html_job = self._start_pandoc(request, self._args(request, body, work, "html", target, logs[-1]))
             result.outputs["html"] = target
         try:
@@ -107,8 +109,9 @@ class BuiltinEngine(Engine):
                 result.sources["pdf"] = typ
         finally:
             if html_job is not None:
-                with progress.step(f"pandoc -> {stem}.html"):
-                    self._finish_pandoc(request, html_job, "html")
+                self._finish_pandoc(request, html_job, "html")
+                progress.done(f"pandoc -> {stem}.html", time.perf_counter() - html_started,
+                              "alongside the PDF" if "pdf" in request.formats else "")
         for log in logs:
             result.problems += self.problems(request, log)
         return result
