@@ -31,17 +31,29 @@ def run_step(name: str, announce: bool = True) -> float:
     return seconds
 
 
+def where(error: BaseException) -> dict | None:
+    """The project file and line an error comes from: a syntax error's own place, else the innermost
+    frame in a file under the current folder (the project)."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return {"file": os.path.relpath(error.filename), "line": error.lineno}
+    root = os.getcwd() + os.sep
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(root)]
+    return {"file": os.path.relpath(frames[-1].filename), "line": frames[-1].lineno} if frames else None
+
+
 def serve() -> int:
-    """Answer reportkit's requests until stdin closes."""
+    """Answer reportkit's requests until stdin closes. The steps are imported on the first request, so a
+    module that fails to import is reported like a failing step (with its file and line)."""
     for line in sys.stdin:
         request = json.loads(line)
         try:
+            load_steps()
             if request.get("list"):
                 reply = {"ok": True, "steps": json.loads(listing())}
             else:
                 reply = {"ok": True, "seconds": run_step(request["run"], announce=False)}
-        except Exception:  # the builder reports the traceback with the step's name
-            reply = {"ok": False, "error": traceback.format_exc()}
+        except Exception as error:  # the builder reports the traceback with the step's name
+            reply = {"ok": False, "error": traceback.format_exc(), "where": where(error)}
         print(WORKER_MARK + json.dumps(reply), flush=True)
     return 0
 
@@ -54,12 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if os.environ.get(STEPS_DONE_ENV) and not (args.list or args.step or args.worker):
         return 0
+    if args.worker:
+        return serve()
     load_steps()
     if args.list:
         print(listing())
         return 0
-    if args.worker:
-        return serve()
     unknown = set(args.step) - {s.name for s in ordered()}
     if unknown:
         print(f"unknown step(s): {', '.join(sorted(unknown))}", file=sys.stderr)

@@ -54,7 +54,7 @@ PROBES = [
     ("problem subject not used to locate", SRC + "engines/base.py",
      "if problem.location is None and problem.subject:", "if False:", "tests/test_strictness.py"),
     ("required provenance setting ignored", SRC + "plan.py",
-     "require_valid(package, options.required_provenance, options.data_rebuild)", "require_valid(package)",
+     "require_valid(package, options.required_provenance, options.data_rebuild, project.root)", "require_valid(package)",
      "tests/test_settings.py tests/test_graph.py"),
     ("system fonts allowed in figures", "analysis/style.py",
      "\nuse_bundled_fonts_only()\n", "\n", "tests/test_reproducible.py::test_figures_never_use_a_font_installed_on_the_system"),

@@ -216,3 +216,14 @@ def test_a_file_no_longer_read_is_a_reason(project):
     edit(project / "paper.qmd", "{{< include chapters/_more.qmd >}}", "")
     reasons = explain(project)
     assert "chapters/_more.qmd is no longer an input" in reasons["render paper.qmd"]
+
+
+def test_status_after_an_html_only_render_names_what_changed(project):
+    """A preview renders HTML only; the full render's record still says what the PDF was made from."""
+    edit(project / "chapters" / "_more.qmd", "See @sec-results.", "See @sec-results once more.")
+    assert run_report("render", "--to", "html", "-q", project=project).exit_code == 0
+    output = run_report("status", project=project).output
+    assert "render paper.qmd: stale (chapters/_more.qmd changed" in output
+    assert "settings or tool versions changed" not in output
+    output = run_report("status", "--to", "html", project=project).output
+    assert "render paper.qmd (html): up to date" in output

@@ -77,5 +77,5 @@ def test_a_wrong_checksum_says_how_to_rebuild_the_package(tmp_path):
     csv = project / "data" / "a.csv"
     csv.write_text(csv.read_text(encoding="utf-8").replace("3", "4"), encoding="utf-8")
     result = run_report("render", project=project)
-    assert result.exit_code == 5 and "sha256 is" in result.output
+    assert result.exit_code == 5 and "data/a.csv: resource 'a': sha256 is" in result.output
     assert "rebuild the package's checksums: python tools/rehash.py" in result.output

@@ -144,10 +144,14 @@ def check_datapackage(path: Path, required: tuple[str, ...] = REQUIRED_PROVENANC
     return problems
 
 
-def require_valid(path: Path, required: tuple[str, ...] = REQUIRED_PROVENANCE, rebuild: str | None = None) -> None:
+def require_valid(path: Path, required: tuple[str, ...] = REQUIRED_PROVENANCE, rebuild: str | None = None,
+                  root: Path | None = None) -> None:
     """Raise ``DataError`` carrying every problem unless the package at ``path`` is valid. ``rebuild``
-    is the project's command that rewrites the package's checksums (said when one is wrong)."""
+    is the project's command that rewrites the package's checksums (said when one is wrong); files are
+    named relative to ``root`` (the project) when given, else to the current folder."""
     problems = check_datapackage(path, required)
+    if root is not None:
+        problems = [Problem(p.rule, p.message, _relative_location(p.location, root), p.subject) for p in problems]
     if problems:
         stale = rebuild and any(p.rule == "data.checksum" for p in problems)
         hint = f"If the data files changed on purpose, rebuild the package's checksums: {rebuild}" if stale else ""
@@ -387,6 +391,17 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _relative_location(location: Location | None, root: Path) -> Location | None:
+    """``location`` with its file named relative to ``root`` where it lies inside it."""
+    if location is None:
+        return None
+    try:
+        shown = str(Path(location.file).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return location
+    return Location(shown, location.line, location.chain)
 
 
 def _json_line(text: str, name: str) -> int | None:

@@ -202,6 +202,11 @@ class BuildGraph:
             close()
         self.closers = []
 
+    def record(self, step: Step) -> None:
+        """Record ``step`` as done with its current inputs (it was carried out outside ``run``)."""
+        self._record(step, self.fingerprints.digests(step.all_inputs()))
+        self.state.save()
+
     def _record(self, step: Step, inputs: dict) -> None:
         outputs = self.fingerprints.digests(step.outputs)
         missing = [name for name, digest in outputs.items() if digest is None]

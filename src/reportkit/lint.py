@@ -1,15 +1,28 @@
-"""``report check``: problems found in the sources without rendering.
+"""``report check``: what ``report render`` would refuse, found without rendering (engine failures aside).
 
-The data package (checksums, schemas, provenance), then each main document: what its expansion
-found (includes, variables, metadata shortcodes) and numbers typed into its prose.
+1. the project's steps can be listed (an analysis module that fails to import is named with file:line);
+2. the data package is valid (validated again only when one of its files changed since it last passed);
+3. for each main document: its expansion (includes, variables, metadata shortcodes), numbers typed into its
+   prose, images that are missing and that no step writes, and what the built-in engine's Lua filters report
+   (unresolved cross-references, duplicate labels, unknown citation keys) from one pandoc pass to its AST.
+
+When the analysis has not produced its outputs yet (or they are stale), the quoted values cannot be checked:
+that is said as one problem (`report build` first) instead of one per value.
 """
 
 from __future__ import annotations
 
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 from .datapackage import require_valid
-from .errors import Problem
+from .engines import BuiltinEngine
+from .errors import Location, Problem, ReportError
 from .numbers import NumberRules, scan_abstract, scan_body
-from .project import Project
+from .plan import build_graph
+from .progress import Progress
+from .project import FORMATS, VARIABLES_NAME, Project
 from .settings import settings
 from .source import Document
 
@@ -28,12 +41,42 @@ def project_typed_numbers(project: Project) -> list[Problem]:
 
 
 def source_problems(project: Project) -> list[Problem]:
-    """Every source problem of the project; an invalid data package raises DataError first."""
+    """Every problem a render would stop on, except the engines' own failures; an invalid data
+    package raises DataError, an analysis that cannot be listed StepError."""
     options = settings(project)
-    if options.data_package is not None:
-        require_valid(options.data_package, options.required_provenance, options.data_rebuild)
+    graph = build_graph(project, FORMATS, BuiltinEngine(), True, Progress(quiet=True), documents=False)
+    graph.close()
+    steps = [s for s in graph.steps.values() if s.name != "data"]
+    produced = {output for step in steps for output in step.outputs}
+    stale = [s.name for s in steps if graph.reasons(s, graph.fingerprints.digests(s.all_inputs()))]
     problems: list[Problem] = []
-    for main in project.main_inputs:
-        document = Document.read(project, main)
-        problems += document.problems + typed_numbers(document, options.number_rules)
+    if stale and VARIABLES_NAME in produced:
+        problems.append(Problem("check.stale", f"the analysis's outputs are out of date ({', '.join(stale)}), so "
+                                "quoted values cannot be checked: run `report build` first", Location(VARIABLES_NAME)))
+    data = graph.steps.get("data")
+    with ThreadPoolExecutor(1) as pool:  # the data check (Python) alongside the documents' pandoc passes
+        validated = None
+        if data is not None and graph.reasons(data, graph.fingerprints.digests(data.inputs)):
+            validated = pool.submit(require_valid, options.data_package, options.required_provenance,
+                                    options.data_rebuild, project.root)
+        for main in project.main_inputs:
+            problems += document_problems(Document.read(project, main), options.number_rules, produced,
+                                          values_known=not (stale and VARIABLES_NAME in produced))
+        if validated is not None:
+            validated.result()  # raises DataError (exit 5) with every data problem
+            graph.record(data)  # the data passed: the next check (or render) need not validate it again
+    return problems
+
+
+def document_problems(document: Document, rules: NumberRules, produced: set[str] = frozenset(),
+                      values_known: bool = True) -> list[Problem]:
+    """One document's problems (see the module's docstring)."""
+    problems = [p for p in document.problems if values_known or p.rule != "var.unknown"]
+    with tempfile.TemporaryDirectory(prefix="report-check-") as work, ThreadPoolExecutor(1) as pool:
+        filtered = pool.submit(BuiltinEngine().check, document, Path(work))  # pandoc runs meanwhile
+        problems += typed_numbers(document, rules) + document.missing_images(produced)
+        try:
+            problems += filtered.result()
+        except ReportError as error:  # e.g. pandoc could not read the document
+            problems.append(error.problem)
     return problems

@@ -50,7 +50,7 @@ def settle(problems: list[Problem], strict: bool, progress: Progress) -> None:
 def render_document(document: Document, formats: tuple[str, ...], engine: Engine, strict: bool,
                     progress: Progress) -> list[Path]:
     """Render, check and publish one main document; returns the published paths."""
-    settle(document.problems, strict, progress)
+    settle(document.problems + document.missing_images(), strict, progress)
     project = document.project
     with Staging(project.output_dir) as staging:
         request = RenderRequest(document, formats, staging.path)

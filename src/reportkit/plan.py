@@ -34,7 +34,7 @@ def data_step(project: Project, options: Settings, progress: Progress) -> Step:
 
     def action():
         with progress.step(f"check data ({project.relative(package)}, {len(files) - 1} files)"):
-            require_valid(package, options.required_provenance, options.data_rebuild)
+            require_valid(package, options.required_provenance, options.data_rebuild, project.root)
 
     return Step(name="data", inputs=[project.relative(f) for f in files], outputs=[], submit=local(action),
                 key=f"reportkit={__version__}|required={','.join(options.required_provenance)}")

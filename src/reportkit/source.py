@@ -69,6 +69,23 @@ class Document:
         body = self.expanded.body.split("\n")
         return [(line, self.expanded.source_map.at(number)) for number, line in enumerate(body, start=1)]
 
+    def images(self) -> list[tuple[str, Path]]:
+        """Local images the document shows: (target as written, the file it names)."""
+        found = []
+        for target in dict.fromkeys(IMAGE.findall(self.expanded.body)):
+            if not re.match(r"^[a-z]+:", target):
+                found.append((target, resolve_path(target, self.main.parent, self.project.root)))
+        return found
+
+    def missing_images(self, produced: set[str] = frozenset()) -> list[Problem]:
+        """An image that is not there and that no step writes (``produced``: what the steps write)."""
+        problems = []
+        for target, path in self.images():
+            if not path.is_file() and self.project.relative(path) not in produced:
+                problems.append(Problem("image.missing", f"image {target} does not exist, and no step writes "
+                                        f"{self.project.relative(path)}", self.locate(target), target))
+        return problems
+
     @cached_property
     def inputs(self) -> list[str]:
         """Every project file a render of this document reads: the main file and its includes,
@@ -83,7 +100,5 @@ class Document:
                 values = options.get(key) or []
                 for value in [values] if isinstance(values, str) else values:
                     names.append(project.relative(resolve_path(value, base, project.root)))
-        for target in IMAGE.findall(self.expanded.body):
-            if not re.match(r"^[a-z]+:", target):
-                names.append(project.relative(resolve_path(target, self.main.parent, project.root)))
+        names += [project.relative(path) for _, path in self.images()]
         return list(dict.fromkeys(names))

@@ -87,7 +87,12 @@ def python_closure(root: Path, module: str) -> list[str]:
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         for parent in _parents(package):
             pending.append(parent)
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        except SyntaxError as error:
+            raise StepError(f"{error.msg} (a step's code cannot be read)", Location(path.relative_to(root), error.lineno),
+                            "step.syntax") from error
+        for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 pending += [a.name for a in node.names if a.name.split(".")[0] == top]
             elif isinstance(node, ast.ImportFrom):
@@ -201,8 +206,9 @@ class WorkerPool:
 
     Protocol, one JSON object per line: reportkit writes ``{"run": NAME}`` or ``{"list": true}``
     to a worker's stdin; the worker answers on stdout with a line starting ``protocol.WORKER_MARK``
-    followed by ``{"ok": true, "seconds": S}``, ``{"ok": false, "error": TEXT}`` or
-    ``{"ok": true, "steps": [...]}``. Anything else a worker prints is shown as its log.
+    followed by ``{"ok": true, "seconds": S}``, ``{"ok": true, "steps": [...]}`` or
+    ``{"ok": false, "error": TRACEBACK, "where": {"file": F, "line": N} | null}`` (``where``: the
+    project file and line the error comes from). Workers start on demand: one for the listing. Anything else a worker prints is shown as its log.
     Each worker imports the project's libraries once, however many steps it runs.
     """
 
@@ -212,10 +218,9 @@ class WorkerPool:
         self.threads: list[threading.Thread] = []
         self.processes: list[subprocess.Popen] = []
 
-    def _start(self) -> None:
-        if self.threads:
-            return
-        for number in range(1, self.jobs + 1):
+    def _start(self, count: int) -> None:
+        """Make sure ``count`` workers run (they import the project's libraries once each)."""
+        for number in range(len(self.processes) + 1, min(count, self.jobs) + 1):
             process = subprocess.Popen(self.command, cwd=self.project.root, stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
             self.processes.append(process)
@@ -251,14 +256,18 @@ class WorkerPool:
                 future.set_exception(exc)
                 continue
             if not reply.get("ok"):
-                future.set_exception(StepError(f"step {request.get('run')} failed:\n{reply.get('error', '')}".rstrip()))
+                place = reply.get("where") or {}
+                what = f"step {request['run']}" if "run" in request else "listing the steps"
+                location = Location(place["file"], place.get("line")) if place.get("file") else None
+                future.set_exception(StepError(f"{what} failed:\n{reply.get('error', '')}".rstrip(), location,
+                                               "step.failed"))
             else:
                 if "run" in request:
                     self.progress.info(f"  step {request['run']} ... {reply.get('seconds', 0):.2f}s (worker {number})")
                 future.set_result(reply)
 
     def _request(self, request: dict) -> Future:
-        self._start()
+        self._start(1 if "list" in request else self.jobs)
         future: Future = Future()
         self.queue.put((request, future))
         return future

@@ -27,6 +27,7 @@ from ..project import PATH_KEYS, resolve_path
 from ..protocol import FILTER_METADATA, filter_settings
 from ..reproducible import source_date_epoch
 from ..versions import distribution_version, executable_version
+from ..source import Document
 from .base import Engine, RenderRequest, RenderResult, located
 from .support import refusals
 
@@ -264,6 +265,21 @@ class BuiltinEngine(Engine):
             if refusal is not None:
                 raise StrictnessError([refusal]) from exc
             raise EngineError(f"Typst could not compile {request.project.relative(typ)}:\n{exc}") from exc
+
+    # -- checking without rendering ------------------------------------------------------
+    def check(self, document: Document, work: Path) -> list[Problem]:
+        """What the filters report for ``document`` (unresolved references, duplicate labels, unknown
+        citation keys), from one pandoc pass with the filters into its AST: nothing is written."""
+        request = RenderRequest(document, ("html",), work)
+        body, log = work / "body.md", work / "check.log.json"
+        body.write_text(document.expanded.body, encoding="utf-8")
+        meta = self._write_meta(work / "meta-check.yml", self.metadata(request, "html"))
+        args = [str(body), "--from", MARKDOWN, "--metadata-file", str(meta), "--log", str(log), "--to", "json",
+                "--output", os.devnull]
+        for name in FILTERS:
+            args += ["--lua-filter", str(package_file("filters", name))]
+        self._run_pandoc(request, args, "its AST")
+        return self.problems(request, log)
 
     # -- problems ----------------------------------------------------------------------
     def problems(self, request: RenderRequest, log: Path) -> list[Problem]:

@@ -1,0 +1,70 @@
+"""`report check` stops on what `report render` would stop on (engine failures aside), with file:line,
+without rendering anything."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import TESTS, run_report
+from test_graph import rehash
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    """The graph project with its analysis run (so its quoted values exist), never rendered."""
+    project = tmp_path / "graph"
+    shutil.copytree(TESTS / "graph_project", project)
+    assert run_report("build", "-j", "1", project=project).exit_code == 0
+    return project
+
+
+def append(path: Path, text: str) -> int:
+    content = path.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+    path.write_text(content + text + "\n", encoding="utf-8")
+    return content.count("\n") + 1
+
+
+def test_a_clean_project_passes_and_nothing_is_rendered(built):
+    result = run_report("check", project=built)
+    assert result.exit_code == 0, result.output
+    assert not (built / "_output").exists()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("As shown by [@nobody2000].", "citation key @nobody2000 is not in the bibliography"),
+    ("See @fig-nowhere.", "unresolved cross-reference @fig-nowhere"),
+    ("Alpha is {{< var alpha.nope >}}.", "unknown var 'alpha.nope'"),
+    ("![A figure](gen/never.svg)", "image gen/never.svg does not exist, and no step writes gen/never.svg"),
+])
+def test_each_problem_a_render_would_find(built, text, expected):
+    line = append(built / "chapters" / "_more.qmd", text)
+    result = run_report("check", project=built)
+    assert result.exit_code == 3, result.output
+    assert f"chapters/_more.qmd:{line}" in result.output and expected in result.output
+
+
+def test_an_image_a_step_writes_is_not_missing(built):
+    append(built / "chapters" / "_more.qmd", "![Alpha's file](gen/alpha.txt)")
+    (built / "gen" / "alpha.txt").unlink()  # not there now, but the alpha step writes it
+    assert "does not exist" not in run_report("check", project=built).output
+
+
+def test_analysis_code_that_cannot_be_read(built):
+    beta = built / "tools" / "beta.py"
+    beta.write_text(beta.read_text(encoding="utf-8") + "\nx = (\n", encoding="utf-8")
+    line = beta.read_text(encoding="utf-8").count("\n")
+    result = run_report("check", project=built)
+    assert result.exit_code == 6 and f"tools/beta.py:{line}" in result.output
+
+
+def test_stale_analysis_is_said_once_instead_of_every_value(built):
+    csv = built / "data" / "b.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("20", "21"), encoding="utf-8")
+    rehash(csv)
+    (built / "_variables.yml").unlink()
+    result = run_report("check", project=built)
+    assert result.exit_code in (3, 5)
+    assert "run `report build` first" in result.output and "unknown var" not in result.output
