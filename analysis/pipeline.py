@@ -1,24 +1,19 @@
-"""Importing every module of the package registers its steps (``@step`` in registry.py): a new module
+"""Importing every module of the package registers its steps (``@step``, see registry.py): a new module
 with a decorated function is a new step, nothing else to edit. The variables step is declared last."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
-import analysis
+from reportkit.stepkit import import_package
 
 _loaded = False
 
 
 def load_steps() -> None:
-    """Import every module of the ``analysis`` package (alphabetically), then declare the variables step
-    after all the others."""
+    """Import every module of the ``analysis`` package, then declare the variables step after all the others."""
     global _loaded
     if _loaded:
         return
-    for module in sorted(m.name for m in pkgutil.iter_modules(analysis.__path__) if not m.name.startswith("_")):
-        importlib.import_module(f"analysis.{module}")
+    import_package("analysis")
     from . import appendices
     appendices.declare()
     _loaded = True

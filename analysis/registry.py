@@ -16,11 +16,11 @@ the ``variables`` step (declared last, ``after`` every other step) merges the fr
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Callable
+
+from reportkit import stepkit
+from reportkit.stepkit import STEPS, Step, code_ref, listing, ordered  # noqa: F401  (the registry itself)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Everything the analysis writes for the report lives under this folder (relative to ROOT).
@@ -30,35 +30,6 @@ VALUES_DIR = f"{GENERATED}/values"
 DATAPACKAGE = "data/datapackage.json"
 
 
-@dataclass(frozen=True)
-class Step:
-    """One declared unit of work."""
-
-    name: str
-    function: Callable[[], None]
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    after: tuple[str, ...] = field(default=())
-
-    @property
-    def qualified(self) -> str:
-        """``analysis/module.py::function``: where a reviewer finds the code."""
-        return code_ref(self.function)
-
-    def as_dict(self) -> dict:
-        return {"name": self.name, "module": self.function.__module__, "function": self.qualified,
-                "inputs": list(self.inputs), "outputs": list(self.outputs), "after": list(self.after)}
-
-
-STEPS: dict[str, Step] = {}
-
-
-def code_ref(function: Callable) -> str:
-    """A function as ``analysis/module.py::name`` (the path a reviewer opens)."""
-    module = function.__module__.replace(".", "/") + ".py"
-    return f"{module}::{function.__qualname__}"
-
-
 def values_fragment(name: str) -> str:
     """Where step ``name`` writes its quoted values and gaps (merged by the variables step)."""
     return f"{VALUES_DIR}/{name}.json"
@@ -66,31 +37,11 @@ def values_fragment(name: str) -> str:
 
 def step(name: str, *, inputs: list[str], outputs: list[str], after: list[str] | None = None,
          values: bool = True) -> Callable[[Callable[[], None]], Callable[[], None]]:
-    """Register ``function`` as step ``name``.
+    """Register ``function`` as step ``name`` (``reportkit.stepkit.step``).
 
-    ``values=True`` adds the step's value fragment to its outputs (see :func:`values_fragment`).
+    ``values=True`` adds the step's value fragment to its outputs (see :func:`values_fragment`) and the
+    data package (read for provenance) to its inputs.
     """
-
-    def register(function: Callable[[], None]) -> Callable[[], None]:
-        if name in STEPS:
-            raise ValueError(f"step {name!r} declared twice")
-        outs = list(outputs) + ([values_fragment(name)] if values else [])
-        ins = list(inputs) + ([DATAPACKAGE] if values and DATAPACKAGE not in inputs else [])
-        STEPS[name] = Step(name, function, tuple(ins), tuple(outs), tuple(after or ()))
-        return function
-
-    return register
-
-
-def ordered() -> list[Step]:
-    """Steps in an order that respects ``after`` (declaration order otherwise)."""
-    sorter = TopologicalSorter({s.name: s.after for s in STEPS.values()})
-    try:
-        return [STEPS[name] for name in sorter.static_order()]
-    except CycleError as error:
-        raise ValueError(f"circular step dependency: {' -> '.join(reversed(error.args[1]))}") from error
-
-
-def listing() -> str:
-    """The registry as JSON (for ``--list``)."""
-    return json.dumps([s.as_dict() for s in ordered()], indent=2)
+    outs = list(outputs) + ([values_fragment(name)] if values else [])
+    ins = list(inputs) + ([DATAPACKAGE] if values and DATAPACKAGE not in inputs else [])
+    return stepkit.step(name, inputs=ins, outputs=outs, after=after)

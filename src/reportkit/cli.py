@@ -87,6 +87,7 @@ def main() -> None:
       report status              # what a render would run, and why
       report verify              # re-render a clean copy offline and compare with manifest.json
       report archive             # one zip with sources, data, lock file, outputs and manifest
+      report new my-paper        # start a new project that renders out of the box
     """
 
 
@@ -330,6 +331,28 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
 
     home = f"{project.stem(project.main_inputs[0])}.html"
     Preview(project.output_dir, rebuild, watched, progress, port=port, home=home).serve()
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def new(directory: Path) -> None:
+    """Create a new project in DIRECTORY: a small paper that renders and checks out of the box.
+
+    It has _quarto.yml, a main document and a chapter, a bibliography, a data package with one
+    sourced CSV file, an analysis step that writes a figure, a table and the values the text
+    quotes, and a test of the analysis. DIRECTORY must not exist or be empty.
+
+    \b
+    Example:
+      report new my-paper && cd my-paper && report render
+    """
+    from .newproject import create
+
+    try:
+        created = create(directory)
+    except ReportError as error:
+        _fail(error)
+    click.echo(f"created {len(created)} files in {directory}/; next: cd {directory} && report render")
 
 
 @main.command()

@@ -48,7 +48,8 @@ def package_file(*parts: str) -> Path:
 
 def engine_files() -> list[Path]:
     """The engine's own filters and templates (part of every render's inputs)."""
-    return sorted(p for folder in ("filters", "templates") for p in package_file(folder).rglob("*") if p.is_file())
+    folders = [package_file("filters"), package_file("templates", "html"), package_file("templates", "typst")]
+    return sorted(p for folder in folders for p in folder.rglob("*") if p.is_file())
 
 
 def pandoc_path() -> str:

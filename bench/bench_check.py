@@ -1,0 +1,54 @@
+"""Benchmark of `report check` on this paper (issue target in brackets), on a clean copy of the repository.
+
+Measured in one run on this machine:
+  check   `report check` after a chapter edit, analysis built      [<= 1.5 s]
+  ratio   the same against `report render` after the same edit   (how much sooner a problem is seen)
+
+`report check` does what a render would refuse, without rendering: the data package (skipped when unchanged
+since it last passed), the steps' listing (cached), every document's expansion, typed numbers, images, and one
+pandoc pass with the built-in engine's filters.
+
+Usage: python bench/bench_check.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from bench_build import REPORT, clean_copy, run
+
+CHAPTER = "report/chapters/conclusions.qmd"
+
+
+def edit(project: Path, round_: int) -> None:
+    path = project / CHAPTER
+    path.write_text(path.read_text(encoding="utf-8") + f"\nAn added sentence, edit {round_}.\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        project = clean_copy(Path(tmp) / "repo")
+        run([*REPORT, "render", "-q"], project)  # analysis built, outputs written, caches warm
+        run([*REPORT, "check"], project)
+        checks, renders = [], []
+        for round_ in range(args.runs):  # interleaved, so that drift affects both alike
+            edit(project, 2 * round_)
+            checks.append(run([*REPORT, "check"], project))
+            edit(project, 2 * round_ + 1)
+            renders.append(run([*REPORT, "render", "-q"], project))
+    check, render = statistics.median(checks), statistics.median(renders)
+    print(f"report check after a chapter edit: median {check:.2f} s of {args.runs} (min {min(checks):.2f}, "
+          f"max {max(checks):.2f}) [target <= 1.5 s] {'OK' if check <= 1.5 else 'MISSED'}")
+    print(f"report render after a chapter edit: median {render:.2f} s; check / render = {check / render:.2f}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    main()

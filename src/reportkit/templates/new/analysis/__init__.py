@@ -1,0 +1,1 @@
+"""The project's analysis: every module's ``@step`` functions are its build steps (reportkit.stepkit)."""
