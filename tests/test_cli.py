@@ -73,3 +73,66 @@ def test_clean_refuses_an_output_folder_that_is_not_its_own(fixture_project, out
     result = run_report("clean", project=fixture_project)
     assert result.exit_code == 2 and "refusing to clean output-dir" in result.output
     assert sorted(p.relative_to(fixture_project.parent) for p in fixture_project.parent.rglob("*")) == before
+
+
+def test_a_failing_step_shows_its_traceback_once_also_when_quiet(tmp_path):
+    import shutil
+
+    from conftest import TESTS
+
+    project = tmp_path / "graph"
+    shutil.copytree(TESTS / "graph_project", project)
+    alpha = project / "tools" / "alpha.py"
+    alpha.write_text(alpha.read_text(encoding="utf-8").replace("def run():", "def run():\n    raise RuntimeError('bad alpha')"),
+                     encoding="utf-8")
+    for command in (["render", "-q"], ["status"]):
+        result = run_report(*command, project=project)
+        if command[0] == "status":
+            assert result.exit_code == 0  # status runs nothing: no failure to show
+            continue
+        assert result.exit_code == 6
+        assert result.output.count("RuntimeError: bad alpha") == 1, result.output
+        assert "tools/alpha.py" in result.output
+
+
+def test_a_failing_stepkit_step_is_named_with_its_file_and_line(tmp_path):
+    from click.testing import CliRunner
+
+    project = tmp_path / "new"
+    CliRunner().invoke(main, ["new", str(project)], catch_exceptions=False)
+    module = project / "analysis" / "population.py"
+    text = module.read_text(encoding="utf-8").replace("    rows = series()\n", "    rows = series()\n    1 / 0\n")
+    module.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("    1 / 0") + 1
+    result = run_report("render", "-q", project=project)
+    assert result.exit_code == 6 and f"analysis/population.py:{line}: step population failed" in result.output
+    assert result.output.count("ZeroDivisionError") == 1
+
+
+def test_an_import_error_in_the_steps_is_reported_once_with_its_line(tmp_path):
+    import shutil
+
+    from conftest import TESTS
+
+    project = tmp_path / "graph"
+    shutil.copytree(TESTS / "graph_project", project)
+    main = project / "tools" / "__main__.py"
+    main.write_text("import no_such_module_anywhere\n" + main.read_text(encoding="utf-8"), encoding="utf-8")
+    for command in ("render", "status"):
+        result = run_report(command, project=project)
+        assert result.exit_code == 6
+        assert result.output.count("No module named 'no_such_module_anywhere'") == 1, result.output
+
+
+def test_live_progress_line_on_a_terminal(capsys):
+    from reportkit.progress import Progress
+
+    progress = Progress(live=True)
+    progress.begin("step alpha")
+    progress.info("  step beta ... 0.10s")
+    progress.end("step alpha")
+    err = capsys.readouterr().err
+    assert "running: step alpha" in err and "\r\x1b[K" in err  # drawn, then cleared before each line
+    assert err.rstrip().endswith("step beta ... 0.10s") or "\r\x1b[K" in err.rsplit("step beta", 1)[1]
+    quiet = Progress(quiet=True)
+    assert quiet.live is False
