@@ -88,6 +88,7 @@ def main() -> None:
       report verify              # re-render a clean copy offline and compare with manifest.json
       report archive             # one zip with sources, data, lock file, outputs and manifest
       report new my-paper        # start a new project that renders out of the box
+      report diff HEAD~1         # what changed for a reader since the previous commit
     """
 
 
@@ -331,6 +332,48 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
 
     home = f"{project.stem(project.main_inputs[0])}.html"
     Preview(project.output_dir, rebuild, watched, progress, port=port, home=home).serve()
+
+
+@main.command()
+@click.argument("revision")
+@click.argument("revision2", required=False)
+@click.option("--check", is_flag=True, help="Exit 1 when any quoted value changed (for CI: the numbers moved).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the page [default: the output folder, diff-REVISION.html].")
+@project_command
+def diff(revision: str, revision2: str | None, check: bool, output: Path | None, project: Project) -> None:
+    """What changed in the paper between REVISION and REVISION2 (default: the working tree).
+
+    Renders both through the build graph (an older revision in the build cache, with
+    today's code; your files are never touched) and reports what a reader sees: every
+    quoted value that changed, the sentences that quote it and the changed files it
+    depends on; figures (side by side), tables (cell by cell), references added or
+    removed, and the prose of each section word by word. Also writes a reviewers' page.
+
+    \b
+    Exit codes: 0 it ran (whatever it found), 1 --check and a value changed,
+    or an error (such as a name that is not a revision of this repository).
+
+    \b
+    Examples:
+      report diff HEAD~3                 # since three commits ago
+      report diff v1-submitted v2        # between two tags
+      report diff main --check           # in CI: fail when the numbers moved
+    """
+    from .diff import compare
+    from .diff.page import page, summary_lines
+
+    progress = Progress()
+    result = compare(project, revision, revision2, progress)
+    for line in summary_lines(result):
+        click.echo(line)
+    name = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in revision)
+    target = output or project.output_dir / f"diff-{name}.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page(result, str(project.config.get("title", project.root.name))), encoding="utf-8")
+    progress.result(f"wrote {project.relative(target)}")
+    if check and result.changes.values:
+        sys.exit(1)
 
 
 @main.command()

@@ -22,8 +22,9 @@ class Progress:
     ``quiet`` hides progress only: warnings and errors are always printed.
     """
 
-    def __init__(self, quiet: bool = False, live: bool | None = None):
+    def __init__(self, quiet: bool = False, live: bool | None = None, results: bool = True):
         self.quiet = quiet
+        self.results = results  # False: not even the files written (a render run for another command)
         self.started = time.perf_counter()
         self.live = (not quiet and sys.stderr.isatty()) if live is None else live
         self._lock = threading.RLock()
@@ -49,7 +50,8 @@ class Progress:
         self._print(click.style("error: ", fg="red", bold=True) + message)
 
     def result(self, message: str) -> None:
-        self._print(message, err=False)
+        if self.results:
+            self._print(message, err=False)
 
     def stream(self, line: str) -> None:
         """A line of a subprocess's own output (indented)."""

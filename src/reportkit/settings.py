@@ -9,6 +9,8 @@ defaults this repository's paper uses::
       required-provenance: [title, description, publisher, sources, vintage, table_or_page,
                             licenses, retrieved, caveats]
       generated-folder: generated            # includes from folders of this name are analysis output
+      provenance: report/generated/provenance.json  # per quoted value, its inputs (report diff says why a
+                                             # value changed): {"variables": [{"name", "function", "inputs": [{"path"}]}]}
       prose-numbers:                         # what `report check` accepts as a typed number
         months: [January, ...]
         reference-words: [section, table, ...]
@@ -40,6 +42,7 @@ class Settings:
     required_provenance: tuple[str, ...]
     number_rules: NumberRules
     data_rebuild: str | None = None  # the command that rebuilds the package (named in checksum errors)
+    provenance: str | None = None    # the analysis's record of what each quoted value is computed from
 
 
 def settings(project: Project) -> Settings:
@@ -64,4 +67,7 @@ def settings(project: Project) -> Settings:
     rebuild = options.get("data-rebuild")
     if rebuild is not None and not isinstance(rebuild, str):
         raise ConfigError("reportkit.data-rebuild must be a command (text)", where, "config.shape")
-    return Settings(package if package.is_file() else None, tuple(required), rules, rebuild)
+    provenance = options.get("provenance")
+    if provenance is not None and not isinstance(provenance, str):
+        raise ConfigError("reportkit.provenance must be a file name", where, "config.shape")
+    return Settings(package if package.is_file() else None, tuple(required), rules, rebuild, provenance)
