@@ -27,11 +27,17 @@ class Fingerprints:
         self.root = root
         self.cache: dict[str, list] = cache if cache is not None else {}
         self.views: dict[str, tuple[str, Callable[[bytes], bytes]]] = {}
+        self.values: dict[str, str] = {}
 
     def add_view(self, name: str, real: str, transform: Callable[[bytes], bytes]) -> None:
         """Make ``name`` an input whose digest is that of ``transform(content of real)``:
         a step can depend on part of a file (e.g. a data package without its checksums)."""
         self.views[name] = (real, transform)
+
+    def add_value(self, name: str, text: str) -> None:
+        """Make ``name`` an input that is no file: its digest is that of ``text`` (e.g. one code
+        cell of a document, so a step reruns when that cell changes and not when the prose does)."""
+        self.values[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def path(self, name: str) -> Path:
         if name in self.views:
@@ -40,6 +46,8 @@ class Fingerprints:
 
     def digest(self, name: str) -> str | None:
         """sha256 of the file, or None when it does not exist."""
+        if name in self.values:
+            return self.values[name]
         path = self.path(name)
         try:
             stat = path.stat()

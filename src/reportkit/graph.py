@@ -212,6 +212,12 @@ class BuildGraph:
         missing = [name for name, digest in outputs.items() if digest is None]
         if missing:
             raise ReportError(f"step {step.name} did not write {', '.join(missing)}")
+        if step.late_inputs:
+            # a step may learn inputs by running (the files its code opened): ask again; a file keeps
+            # the digest it had before the run, a value (Fingerprints.add_value) takes its new one
+            values = self.fingerprints.values
+            inputs = {name: inputs[name] if name in inputs and name not in values else self.fingerprints.digest(name)
+                      for name in step.all_inputs()}
         self.state.remember(step.name, step.key, inputs, outputs)
 
     def status(self) -> list[Outcome]:

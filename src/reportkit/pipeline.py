@@ -10,6 +10,7 @@ from .checks import check_output
 from .engines.base import Engine, RenderRequest, located
 from .language import words
 from .errors import Location, Problem, StrictnessError
+from .execute.step import executed
 from .progress import Progress
 from .source import Document
 from .staging import Staging
@@ -48,11 +49,15 @@ def settle(problems: list[Problem], strict: bool, progress: Progress) -> None:
 
 
 def render_document(document: Document, formats: tuple[str, ...], engine: Engine, strict: bool,
-                    progress: Progress) -> list[Path]:
-    """Render, check and publish one main document; returns the published paths."""
+                    progress: Progress, record: Path | None = None) -> list[Path]:
+    """Render, check and publish one main document; returns the published paths. ``record``: the
+    document's executed cells (execute/step.py), for an engine that does not run cells itself."""
     settle(document.problems + document.missing_images(), strict, progress)
     project = document.project
     with Staging(project.output_dir) as staging:
+        if record is not None:
+            document, problems = executed(document, record, formats, staging.path / ".work" / "cells")
+            settle(problems, strict, progress)
         request = RenderRequest(document, formats, staging.path)
         result = engine.render(request, progress)
         problems = list(result.problems)

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import __version__
 from .datapackage import package_files, require_valid, without_checksums
 from .engines.base import Engine
+from .execute import step as execution
 from .fingerprint import Fingerprints
 from .graph import BuildGraph, Step, local
 from .pipeline import render_document
@@ -58,21 +59,38 @@ class DocumentReader:
         return self._documents[main]
 
 
+def execute_step(project: Project, main: Path, reader: DocumentReader, fingerprints: Fingerprints, timeout: float,
+                 progress: Progress, after: list[str]) -> Step:
+    """Run one main document's code cells when a cell, a file they read or a library changed
+    (keys: execute/step.py); the record it writes is an input of the document's render."""
+    record = execution.record_path(project, main)
+
+    def action():
+        with progress.step(f"execute {project.relative(main)}"):
+            execution.execute(reader.document(main), record, timeout, progress)
+
+    return Step(name=f"execute {project.relative(main)}", inputs=[], outputs=[project.relative(record)],
+                submit=local(action), key=execution.KEY, after=after,
+                late_inputs=lambda: execution.inputs(reader.document(main), record, fingerprints))
+
+
 def render_step(project: Project, main: Path, formats: tuple[str, ...], engine: Engine, strict: bool,
-                progress: Progress, reader: DocumentReader, key: str, after: list[str]) -> Step:
-    """Render one main document when anything it reads, or the engine, changed."""
+                progress: Progress, reader: DocumentReader, key: str, after: list[str],
+                record: Path | None = None) -> Step:
+    """Render one main document when anything it reads (its executed cells among them), or the
+    engine, changed."""
     stem = project.stem(main)
     engine_files = [str(p) for p in engine.inputs()]
 
     def action():
-        render_document(reader.document(main), formats, engine, strict, progress)
+        render_document(reader.document(main), formats, engine, strict, progress, record)
 
     # a render of fewer formats (a preview's HTML) keeps its own record, so that the full render's
     # record still says what the other formats were made from
     suffix = "" if set(formats) == set(FORMATS) else f" ({', '.join(formats)})"
     return Step(
-        name=f"render {project.relative(main)}{suffix}", inputs=[], key=key, submit=local(action),
-        outputs=[project.relative(project.output_dir / f"{stem}.{fmt}") for fmt in formats],
+        name=f"render {project.relative(main)}{suffix}", inputs=[project.relative(record)] if record else [], key=key,
+        submit=local(action), outputs=[project.relative(project.output_dir / f"{stem}.{fmt}") for fmt in formats],
         after=after, late_inputs=lambda: [*reader.document(main).inputs, *engine_files],
     )
 
@@ -103,7 +121,12 @@ def build_graph(project: Project, formats: tuple[str, ...], engine: Engine, stri
                         f"epoch={source_date_epoch(project.root)}"])
         reader = DocumentReader(project, reload=bool(declared))
         before = [s.name for s in steps]
-        steps += [render_step(project, main, formats, engine, strict, progress, reader, key, before)
-                  for main in project.main_inputs]
+        for main in project.main_inputs:
+            record = None
+            if not engine.executes_cells:
+                run = execute_step(project, main, reader, fingerprints, options.cell_timeout, progress, before)
+                record = project.root / run.outputs[0]
+                steps.append(run)
+            steps.append(render_step(project, main, formats, engine, strict, progress, reader, key, before, record))
     closers = [(runner.close, {s.name for s in declared})] if runner else []
     return BuildGraph(steps, fingerprints, state, closers=closers)

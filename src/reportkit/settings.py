@@ -19,6 +19,7 @@ defaults this repository's paper uses::
         small: 10
         years: [1700, 2100]
       steps: ...                             # the project's analysis steps (see steps.py)
+      cell-timeout: 600                      # seconds a code cell may run (execute/step.py)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .numbers import NumberRules
 from .project import Project
 
 DEFAULT_PACKAGE = "data/datapackage.json"
+DEFAULT_CELL_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Settings:
     number_rules: NumberRules
     data_rebuild: str | None = None  # the command that rebuilds the package (named in checksum errors)
     provenance: str | None = None    # the analysis's record of what each quoted value is computed from
+    cell_timeout: float = DEFAULT_CELL_TIMEOUT
 
 
 def settings(project: Project) -> Settings:
@@ -70,4 +73,8 @@ def settings(project: Project) -> Settings:
     provenance = options.get("provenance")
     if provenance is not None and not isinstance(provenance, str):
         raise ConfigError("reportkit.provenance must be a file name", where, "config.shape")
-    return Settings(package if package.is_file() else None, tuple(required), rules, rebuild, provenance)
+    timeout = options.get("cell-timeout", DEFAULT_CELL_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError("reportkit.cell-timeout must be a number of seconds", where, "config.shape")
+    return Settings(package if package.is_file() else None, tuple(required), rules, rebuild, provenance,
+                    cell_timeout=float(timeout))

@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import Location, Problem
+from .execute.cells import Cells, parse_cells
 from .metadata import deep_merge
 from .project import CONFIG_NAME, FORMATS, PATH_KEYS, VARIABLES_NAME, Project, resolve_path
 from .shortcodes import Expanded, Expander
@@ -57,8 +58,14 @@ class Document:
 
     @property
     def problems(self) -> list[Problem]:
-        """Problems found while expanding (missing includes, unknown variables, ...)."""
-        return self.expanded.problems
+        """Problems found while expanding (missing includes, unknown variables, ...) and in the
+        code cells (unknown or misplaced options, ...)."""
+        return [*self.expanded.problems, *self.cells.problems]
+
+    @cached_property
+    def cells(self) -> Cells:
+        """The document's executable code cells and inline expressions (``execute/cells.py``)."""
+        return parse_cells(self.lines(), self.metadata, self.front_location)
 
     def locate(self, needle: str) -> Location | None:
         """Where in the sources ``needle`` first appears (see ``Expanded.locate``)."""

@@ -43,6 +43,9 @@ class Engine(ABC):
     ``fingerprint()`` and on the document's inputs plus ``inputs()``."""
 
     name: str
+    # True when the engine runs a document's code cells itself (Quarto); otherwise the build
+    # graph runs them first (execute/step.py) and the engine renders their recorded outputs.
+    executes_cells: bool = False
 
     @abstractmethod
     def inputs(self) -> list[Path]:

@@ -32,7 +32,7 @@ from .base import Engine, RenderRequest, RenderResult, located
 from .support import refusals
 
 MARKDOWN = "markdown-implicit_header_references"
-FILTERS = ("conditions.lua", "tables.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
+FILTERS = ("conditions.lua", "cells.lua", "tables.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
 AFTER_CITEPROC = ("links.lua",)  # filters that read citeproc's output
 TYPST_SOURCE_LINE = re.compile(r"^\s*\d+\s*│ (.+)$", re.M)  # the failing line in a Typst diagnostic
 UNSUPPORTED_TYPST = "unsupported.typst"

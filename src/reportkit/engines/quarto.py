@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from ..errors import EngineError, Problem
@@ -55,6 +56,7 @@ class QuartoEngine(Engine):
     """Runs ``quarto render`` once per format into the staging folder."""
 
     name = "quarto"
+    executes_cells = True
 
     def __init__(self, executable: str):
         self.executable = executable
@@ -93,6 +95,8 @@ class QuartoEngine(Engine):
             # reportkit has already run the project's declared steps; the project's own
             # pre-render command may skip them when it sees this (see README).
             env = dict(os.environ, **{STEPS_DONE_ENV: "1"})
+            # Quarto runs {python} cells with this interpreter (the one with nbclient and the project's libraries)
+            env.setdefault("QUARTO_PYTHON", sys.executable)
             epoch = source_date_epoch(cwd)
             if epoch is not None:
                 env["SOURCE_DATE_EPOCH"] = str(epoch)
