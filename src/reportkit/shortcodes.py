@@ -5,7 +5,8 @@ the main document's folder, ``/`` meaning the project root; nested; circular inc
 folders and of files outside the project are problems), ``{{< var a.b >}}`` from
 ``_variables.yml``, ``{{< meta key >}}`` from the document's metadata (its value is markdown),
 ``{{< env NAME default >}}``, ``{{< pagebreak >}}``, ``{{< kbd ... >}}``, ``{{< video url >}}``,
-``{{< lipsum n >}}`` and ``{{< placeholder w h >}}``. Any other shortcode (an extension's) is refused.
+``{{< lipsum n >}}`` and ``{{< placeholder w h >}}``; ``{{< embed >}}`` is left for the cells stage
+(execute/). Any other shortcode (an extension's) is refused.
 ``{{{< ... >}}}`` stays as literal text, and so does every shortcode in a code block whose
 attributes say ``shortcodes="false"``.
 
@@ -238,6 +239,8 @@ class Expander:
             text += self._meta(args, where)
         elif name == "pagebreak":
             text += PAGEBREAK
+        elif name == "embed":
+            text += match.group(0)  # a notebook's cell outputs: the cells stage replaces it (execute/)
         elif name == "include":
             self.problems.append(Problem("include.inline", "include must stand alone on its line", where))
             text += match.group(0)

@@ -97,7 +97,7 @@ class Document:
     def inputs(self) -> list[str]:
         """Every project file a render of this document reads: the main file and its includes,
         the settings and variables, files named by settings (bibliography, CSL, CSS, template
-        partials) and local images. The engine's own files are not included (``Engine.inputs``)."""
+        partials), local images and embedded notebooks. The engine's own files are not included (``Engine.inputs``)."""
         project = self.project
         names = [project.relative(f) for f in self.expanded.files]
         names += [n for n in (CONFIG_NAME, VARIABLES_NAME) if (project.root / n).exists()]
@@ -108,4 +108,6 @@ class Document:
                 for value in [values] if isinstance(values, str) else values:
                     names.append(project.relative(resolve_path(value, base, project.root)))
         names += [project.relative(path) for _, path in self.images()]
+        for embed in self.cells.embeds:
+            names.append(project.relative(resolve_path(embed.target, self.main.parent, project.root)))
         return list(dict.fromkeys(names))

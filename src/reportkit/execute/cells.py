@@ -27,6 +27,8 @@ OPTION_LINE = re.compile(r"^#\s*\|\s?")
 LATE_OPTION = re.compile(r"^\s*#\s*\|")
 INLINE = re.compile(r"(^|[^`])`\{(?P<lang>[A-Za-z][\w+.-]*)\}[ \t](?P<expr>[^`]+)`")
 LABEL = re.compile(r"^[A-Za-z][\w:.-]*$")
+EMBED = re.compile(r"\{\{<\s*embed\s+(?P<target>[^\s>]+)(?P<params>[^>]*?)\s*>\}\}")
+EMBED_PARAM = re.compile(r"^([\w-]+)=(\S+)$")
 
 LANGUAGE = "python"
 DEFAULT_KERNEL = "python3"
@@ -132,11 +134,23 @@ class Inline:
 
 
 @dataclass
+class Embed:
+    """``{{< embed notebook.ipynb#label >}}``: a notebook cell's stored outputs (``echo=true``: and code)."""
+
+    target: str
+    address: str
+    echo: bool
+    line: int
+    location: Location
+
+
+@dataclass
 class Cells:
     """Everything executable in one document."""
 
     cells: list[Cell] = field(default_factory=list)
     inline: list[Inline] = field(default_factory=list)
+    embeds: list[Embed] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     refusals: list[Problem] = field(default_factory=list)
     kernel: str = DEFAULT_KERNEL
@@ -144,7 +158,7 @@ class Cells:
     reads: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.cells or self.inline)
+        return bool(self.cells or self.inline or self.embeds)
 
     def inline_digest(self) -> str:
         items = [(i.after, i.expression) for i in self.inline]
@@ -180,7 +194,7 @@ CHECKS = {
     "warning": (_is_bool, "true or false"),
     "error": (_is_bool, "true or false"),
     "label": (lambda v: isinstance(v, str) and bool(LABEL.match(v)), "an identifier such as fig-growth"),
-    "fig-cap": (_is_text, "a caption (one figure per cell caption; panels take fig-subcap)"),
+    "fig-cap": (_is_text, "one caption (the panels of a figure take fig-subcap, one caption each)"),
     "tbl-cap": (_is_text, "a caption"),
     "fig-alt": (_is_text, "a text"),
     "lst-cap": (_is_text, "a caption"),
@@ -204,7 +218,7 @@ def check_option(key: str, value: Any, where: Location, refusals: list[Problem])
     """A problem with one cell option (unknown, knitr-only, malformed), or None; options only
     Quarto implements go to ``refusals``."""
     if key in QUARTO_ONLY:
-        refusals.append(Problem("cell.option-unsupported", f"cell option `{key}` is not supported by the built-in "
+        refusals.append(Problem("unsupported.cell-option", f"cell option `{key}` is not supported by the built-in "
                                 "engine: render with `--engine quarto`, or remove it", where, key))
         return None
     if key in KNITR_ONLY:
@@ -251,7 +265,7 @@ def kernel_name(metadata: dict, where: Location, refusals: list[Problem]) -> str
     """The Jupyter kernel a document asks for (``jupyter: name`` or a kernelspec), refusing other engines."""
     engine = metadata.get("engine")
     if engine not in (None, "jupyter"):
-        refusals.append(Problem("cell.engine", f"engine: {engine} needs Quarto: render with `--engine quarto`",
+        refusals.append(Problem("unsupported.engine", f"engine: {engine} needs Quarto: render with `--engine quarto`",
                                 where, "engine"))
     jupyter = metadata.get("jupyter")
     if isinstance(jupyter, str):
@@ -264,7 +278,7 @@ def kernel_name(metadata: dict, where: Location, refusals: list[Problem]) -> str
 
 
 # -- parsing -------------------------------------------------------------------------------------
-def _split_options(body: list[str], fence_location: Location) -> tuple[list[str], list[str]]:
+def _split_options(body: list[str]) -> tuple[list[str], list[str]]:
     """The leading ``#|`` lines of a cell, and the code after them."""
     count = 0
     while count < len(body) and OPTION_LINE.match(body[count]):
@@ -304,9 +318,6 @@ def _check_cell(cell: Cell, problems: list[Problem], refusals: list[Problem]) ->
         problem = check_option(key, value, at, refusals)
         if problem:
             problems.append(problem)
-    if isinstance(cell.options.get("fig-cap"), list):
-        problems.append(Problem("cell.option-value", "fig-cap is a list: give the figure one fig-cap, and its "
-                                "panels fig-subcap (one caption each)", cell.location, "fig-cap"))
 
 
 def parse_cells(lines: list[tuple[str, Location | None]], metadata: dict, where: Location) -> Cells:
@@ -340,6 +351,8 @@ def parse_cells(lines: list[tuple[str, Location | None]], metadata: dict, where:
         else:
             for match in INLINE.finditer(text):
                 _inline(match, index, location, found)
+            for match in EMBED.finditer(text):
+                _embed(match, text, index, location, found)
         index += 1
     return found
 
@@ -350,8 +363,61 @@ def _inline(match: re.Match, index: int, location: Location, found: Cells) -> No
         found.inline.append(Inline(match.group("expr").strip(), len(found.cells), index, location))
     else:
         need = OTHER_LANGUAGES.get(language, f"{{{language}}} expressions need Quarto")
-        found.refusals.append(Problem("cell.language", f"inline `{{{language}}}` expression: {need}: render with "
+        found.refusals.append(Problem("unsupported.cell-language", f"inline `{{{language}}}` expression: {need}: render with "
                                       "`--engine quarto`", location, f"{{{language}}}"))
+
+
+def _embed(match: re.Match, text: str, index: int, location: Location, found: Cells) -> None:
+    target, _, address = match.group("target").partition("#")
+    params = dict(EMBED_PARAM.match(p).groups() for p in match.group("params").split() if EMBED_PARAM.match(p))
+    unknown = [p for p in match.group("params").split() if not EMBED_PARAM.match(p) or p.split("=")[0] != "echo"]
+    if text.strip() != match.group(0):
+        found.problems.append(Problem("embed.inline", "embed must stand alone on its line", location, target))
+    elif unknown:
+        found.refusals.append(Problem("unsupported.embed-option", f"embed option(s) {' '.join(unknown)} are not supported by the "
+                                      "built-in engine (echo=true is): render with `--engine quarto`", location, target))
+    elif not target.endswith(".ipynb"):
+        found.refusals.append(Problem("unsupported.embed-format", f"embedding {target} (not a .ipynb notebook) needs Quarto: "
+                                      "render with `--engine quarto`", location, target))
+    else:
+        found.embeds.append(Embed(target, address, params.get("echo", "false").lower() == "true", index, location))
+
+
+def notebook_cell(notebook: dict, address: str) -> tuple[dict, list[str], list[str]] | None:
+    """The cell of a notebook (nbformat JSON) whose ``#| label`` (or cell id) is ``address``:
+    (the cell, its option lines, its code lines); the first code cell when ``address`` is empty."""
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        lines = ("".join(source) if isinstance(source, list) else source).split("\n")
+        option_lines, code = _split_options(lines)
+        options = _options(option_lines, Location("notebook"), [])
+        if not address or address in (options.get("label"), cell.get("id"), (cell.get("metadata") or {}).get("label")):
+            return cell, option_lines, code
+    return None
+
+
+def embedded(embed: Embed, notebook: dict, number: int) -> tuple[Cell, list[dict]] | Problem:
+    """The embedded notebook cell as a Cell (outputs as stored, code only with ``echo=true``)."""
+    language = str(((notebook.get("metadata") or {}).get("kernelspec") or {}).get("language") or LANGUAGE).lower()
+    if language != LANGUAGE:
+        return Problem("unsupported.embed-language", f"{embed.target} is a {language} notebook: embedding it needs Quarto: "
+                       "render with `--engine quarto`", embed.location, embed.target)
+    found = notebook_cell(notebook, embed.address)
+    if found is None:
+        return Problem("embed.missing", f"{embed.target} has no cell labelled {embed.address!r}", embed.location,
+                       embed.target)
+    cell, option_lines, code = found
+    problems: list[Problem] = []
+    options = _options(option_lines, embed.location, problems)
+    defaults = {**EXECUTE_DEFAULTS, "echo": embed.echo, "warning": False, "output": "asis", "eval": False}
+    options = {k: v for k, v in options.items() if k not in ("echo", "eval", "output", "include", "warning")}
+    if problems:
+        return problems[0]
+    return (Cell(number, LANGUAGE, "\n".join(code).strip("\n"), options, defaults, embed.location, embed.line,
+                 embed.line, option_lines, name=f"{embed.target}#{embed.address}"),
+            list(cell.get("outputs") or []))
 
 
 def _cell(lines, index, opening, location, found: Cells, labels, per_file) -> int:
@@ -365,7 +431,7 @@ def _cell(lines, index, opening, location, found: Cells, labels, per_file) -> in
         found.problems.append(Problem("cell.unclosed", f"the {{{language}}} cell has no closing {ticks}", location))
         return close
     body = [line for line, _ in lines[index + 1:close]]
-    option_lines, code_lines = _split_options(body, location)
+    option_lines, code_lines = _split_options(body)
     file = str(location.file)
     per_file[file] = per_file.get(file, 0) + 1
     cell = Cell(len(found.cells) + 1, language, "\n".join(code_lines).strip("\n"), {}, found.defaults, location,
@@ -374,7 +440,7 @@ def _cell(lines, index, opening, location, found: Cells, labels, per_file) -> in
     if language != LANGUAGE:
         need = OTHER_LANGUAGES.get(language, f"{{{language}}} cells need Quarto (knitr, or a Jupyter kernel for "
                                              f"{language})")
-        found.refusals.append(Problem("cell.language", f"{need}: render with `--engine quarto`", location,
+        found.refusals.append(Problem("unsupported.cell-language", f"{need}: render with `--engine quarto`", location,
                                       f"{{{language}}}"))
     elif opening.group("rest").strip():
         found.problems.append(Problem("cell.option-header", "options go on `#|` lines at the top of the cell, not "

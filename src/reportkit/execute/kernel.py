@@ -72,9 +72,10 @@ class Kernel:
     def __init__(self, name: str, cwd: Path, timeout: float, root: Path, figure_size: tuple[float, float],
                  env: dict[str, str] | None = None):
         self.name, self.cwd, self.timeout, self.root = name, cwd, timeout, root
-        self.figure_size = figure_size
+        self.size = figure_size
         self.env = env or {}
         self.client = None
+        self.count = 0  # the execution count of the last cell run (IPython's In[n])
         self._log = None
         self._context = None
 
@@ -103,7 +104,7 @@ class Kernel:
             self._close_log()
             raise KernelMissing(f"the Jupyter kernel `{self.name}` did not start ({exc}){detail}") from exc
         self.silent(_setup_source(), setup=True)
-        self.silent(f"__import__({SETUP_MODULE!r}).start({str(self.root)!r}, {self.figure_size!r})")
+        self.silent(f"__import__({SETUP_MODULE!r}).start({str(self.root)!r}, {self.size!r})")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -143,6 +144,7 @@ class Kernel:
         cell = nbformat.v4.new_code_cell(code)
         cell.metadata["tags"] = ["raises-exception"]  # errors are read from the outputs below
         self.client.nb.cells = [cell]
+        self.count += 1
         try:
             self.client.execute_cell(cell, 0)
         except CellTimeoutError as exc:

@@ -26,6 +26,8 @@ from .kernel import strip_ansi
 HTML_TABLE = re.compile(r"<table\b", re.I)
 DEFAULT_REPR = re.compile(r"^<[\w.]+ (object|at 0x)[^>]*>$")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
+# where a warning was raised, as the kernel names it (a temporary file that differs on every run)
+KERNEL_FILE = re.compile(r"^\S*ipykernel_\d+[/\\]\d+\.py:\d+: ", re.M)
 IMAGES = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg"}
 
 
@@ -152,7 +154,8 @@ class CellWriter:
         if echo is False:
             return []
         if echo == "fenced":
-            text = "\n".join(["```{" + cell.language + "}", *cell.option_lines, cell.code, "```"])
+            shown = [line for line in cell.option_lines if not re.search(r"\|\s*echo:\s*fenced\s*$", line)]
+            text = "\n".join(["```{" + cell.language + "}", *shown, cell.code, "```"])
             return code_block(text, ".cell-code")
         attributes = []
         lst = cell.get("lst-label")
@@ -182,7 +185,7 @@ class CellWriter:
             if fmt == "pdf" and mimes["pdf"] == "text/plain" and "text/html" in data \
                     and DEFAULT_REPR.match(_text(data["text/plain"]).strip()):
                 self.context.refusals.append(Problem(
-                    "cell.html-only", "a cell output is HTML only (it has no text, Markdown or image form), so the "
+                    "unsupported.html-output", "a cell output is HTML only (it has no text, Markdown or image form), so the "
                     "PDF cannot show it: render `--to html`, give the object a Markdown form "
                     "(IPython.display.Markdown), or hide it with `#| output: false`", self.cell.location))
                 continue
@@ -209,7 +212,7 @@ class CellWriter:
         kind = output.get("output_type")
         asis = self.cell.get("output") == "asis"
         if kind == "stream":
-            text = strip_ansi(_text(output.get("text", ""))).rstrip("\n")
+            text = KERNEL_FILE.sub("", strip_ansi(_text(output.get("text", ""))).rstrip("\n"))
             if asis and output.get("name") == "stdout":
                 return [text, ""]
             return [f"::: {{.cell-output .cell-output-{output.get('name', 'stdout')}}}", "", *code_block(text), "",
@@ -311,20 +314,22 @@ class CellWriter:
         return [*others, f"::: {{#{label}{self._layout()}}}", "", *panels, caption, "", ":::", ""]
 
 
-def executed_lines(lines: list[tuple[str, Location | None]], cells: Cells, record: dict,
-                   context: Context) -> list[tuple[str, Location | None]]:
-    """The document's lines with every cell replaced by its markdown and every inline
-    expression by its value (each new line keeps the location of the cell it came from)."""
+def executed_lines(lines: list[tuple[str, Location | None]], cells: Cells, record: dict, context: Context,
+                   embedded: dict[int, tuple[Cell, list[dict]]] | None = None) -> list[tuple[str, Location | None]]:
+    """The document's lines with every cell replaced by its markdown, every inline expression by
+    its value and every embed (``embedded``: line -> notebook cell and outputs) by the cell's markdown
+    (each new line keeps the location of the cell it came from)."""
     results = iter(record.get("inline", []))
     inline_lines = {i.line for i in cells.inline}
-    by_first = {cell.first: (cell, entry) for cell, entry in zip(cells.cells, record.get("cells", []))}
+    by_first = {cell.first: (cell, entry.get("outputs", [])) for cell, entry in zip(cells.cells, record.get("cells", []))}
+    by_first.update(embedded or {})
     out: list[tuple[str, Location | None]] = []
     index = 0
     while index < len(lines):
         text, location = lines[index]
         if index in by_first:
-            cell, entry = by_first[index]
-            out += [(line, cell.location) for line in CellWriter(cell, entry.get("outputs", []), context).markdown()]
+            cell, outputs = by_first[index]
+            out += [(line, cell.location) for line in CellWriter(cell, outputs, context).markdown()]
             index = cell.last + 1
             continue
         if index in inline_lines:

@@ -27,20 +27,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from .. import __version__
-from ..errors import EngineError, ReportError, StrictnessError
+from ..errors import EngineError, Problem, ReportError, StrictnessError
 from ..fingerprint import Fingerprints
 from ..progress import Progress
 from ..project import Project, resolve_path
 from ..shortcodes import SourceMap
 from ..source import Document
 from ..state import STATE_DIR
-from .cells import Cell, Cells
+from .cells import Cell, Cells, embedded
 from .kernel import CellFailed, CellTimedOut, Kernel, KernelMissing
 from .markdown import Context, executed_lines
 
 RECORD_VERSION = 1
 KEY = f"execute|reportkit={__version__}|record={RECORD_VERSION}"
-CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+CELL_LINE = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 
 
 class CellError(ReportError):
@@ -128,19 +128,16 @@ def inputs(document: Document, record: Path, fingerprints: Fingerprints) -> list
         if value is not None:
             fingerprints.add_value(name, value)
             names.append(name)
-    project = document.project
-    skip = [project.root / STATE_DIR, project.output_dir]
-    for path in last.get("reads") or []:
-        absolute = Path(path)
-        if not any(absolute.is_relative_to(s) for s in skip):
-            names.append(project.relative(absolute))
-    return list(dict.fromkeys([*names, *declared_reads(document)]))
+    return list(dict.fromkeys([*names, *(last.get("reads") or []), *declared_reads(document)]))
 
 
 # -- running -----------------------------------------------------------------------------------
-def _failed(cell: Cell, error: CellFailed) -> CellError:
-    lines = CELL_LINE.findall(error.traceback)
-    where = f" (at {cell.code_location(int(lines[-1])).point()})" if lines else ""
+def _failed(cell: Cell, error: CellFailed, ran: dict[int, Cell]) -> CellError:
+    """The error of a cell, naming the source line of the innermost frame in any cell of the document
+    (the traceback says ``Cell In[n], line L``; ``ran`` maps n to the cell)."""
+    frames = [(ran.get(int(n)), int(line)) for n, line in CELL_LINE.findall(error.traceback)]
+    frames = [(c, line) for c, line in frames if c is not None]
+    where = f" (at {frames[-1][0].code_location(frames[-1][1]).point()})" if frames else ""
     return CellError(f"the {{python}} cell raised {error.ename}: {error.evalue}{where}\n{error.traceback}".rstrip()
                      + "\n(add `#| error: true` to the cell to show the error in the output instead)",
                      cell.location, "cell.error")
@@ -168,29 +165,39 @@ def execute(document: Document, record: Path, timeout: float, progress: Progress
         with Kernel(cells.kernel, document.main.parent, timeout, document.project.root, size) as kernel:
             progress.info(f"  kernel {cells.kernel} started ({time.perf_counter() - started:.2f}s) for "
                           f"{len(runs)} cell(s) of {document.shown}")
+            ran: dict[int, Cell] = {}
             for cell in cells.cells:
                 result["inline"] += _inline(kernel, cells, len(result["cells"]))
-                result["cells"].append({"outputs": _run(kernel, cell, size) if cell.runs else []})
+                result["cells"].append({"outputs": _run(kernel, cell, size, ran) if cell.runs else []})
             result["inline"] += _inline(kernel, cells, len(cells.cells))
             report = kernel.report()
     except KernelMissing as exc:
         raise EngineError(str(exc), first, "cell.kernel") from exc
-    result.update(reads=report.reads, libraries=report.libraries, python=report.python, path=report.path)
+    result.update(reads=_project_files(document.project, report.reads), libraries=report.libraries,
+                  python=report.python, path=report.path)
     _write(record, result)
     progress.info(f"  ran {len(runs)} cell(s) of {document.shown} in {time.perf_counter() - started:.2f}s")
 
 
-def _run(kernel: Kernel, cell: Cell, size: tuple) -> list[dict]:
+def _project_files(project: Project, paths: list[str]) -> list[str]:
+    """The files the cells read, project-relative, without reportkit's own and the outputs."""
+    skip = [project.root / STATE_DIR, project.output_dir]
+    inside = [Path(p) for p in paths if Path(p).is_relative_to(project.root)]
+    return sorted(project.relative(p) for p in inside if not any(p.is_relative_to(s) for s in skip))
+
+
+def _run(kernel: Kernel, cell: Cell, size: tuple, ran: dict[int, Cell]) -> list[dict]:
     own = (cell.get("fig-width"), cell.get("fig-height"))
     try:
         if own != size:
             kernel.figure_size(own)
+        ran[kernel.count + 1] = cell
         outputs = kernel.run(cell.code, allow_error=bool(cell.get("error")))
         if own != size:
             kernel.figure_size(size)
         return outputs
     except CellFailed as exc:
-        raise _failed(cell, exc) from None
+        raise _failed(cell, exc, ran) from None
     except CellTimedOut as exc:
         raise CellError(f"the {{python}} cell {exc} (set `reportkit: cell-timeout:` in _quarto.yml for longer "
                         "cells)", cell.location, "cell.timeout") from None
@@ -225,6 +232,25 @@ def _html_option(document: Document, key: str):
     return None
 
 
+def _embedded(document: Document, context: Context) -> dict[int, tuple[Cell, list[dict]]]:
+    """Each ``{{< embed notebook.ipynb#label >}}`` line -> the notebook cell and its stored outputs."""
+    found = {}
+    for number, embed in enumerate(document.cells.embeds, start=len(document.cells.cells) + 1):
+        path = resolve_path(embed.target, document.main.parent, document.project.root)
+        try:
+            notebook = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            context.problems.append(Problem("embed.missing", f"cannot read notebook {embed.target}: "
+                                            f"{getattr(exc, 'strerror', None) or exc}", embed.location, embed.target))
+            continue
+        cell = embedded(embed, notebook, number)
+        if isinstance(cell, Problem):
+            (context.refusals if cell.rule.startswith("unsupported") else context.problems).append(cell)
+        else:
+            found[embed.line] = cell
+    return found
+
+
 def executed(document: Document, record: Path, formats: tuple[str, ...], work: Path) -> tuple[Document, list]:
     """The document with its cells replaced by their recorded outputs (images written to ``work``),
     and the problems found doing so. Refusals (an output the PDF cannot show) raise."""
@@ -236,7 +262,7 @@ def executed(document: Document, record: Path, formats: tuple[str, ...], work: P
         raise ReportError(f"the execution record {record.name} does not match {document.shown}: run the render again")
     context = Context(formats, work, document.main.parent, _html_option(document, "code-fold"),
                       _html_option(document, "code-summary"))
-    lines = executed_lines(document.lines(), cells, last, context)
+    lines = executed_lines(document.lines(), cells, last, context, _embedded(document, context))
     if context.refusals:
         raise StrictnessError(context.refusals)
     body = "\n".join(text for text, _ in lines) + "\n"
