@@ -148,11 +148,10 @@ def test_a_lost_record_reruns_the_cells(project):
 def test_the_record_keys_the_libraries_the_cells_imported(project, tmp_path):
     record = json.loads((project / ".reportkit" / "execute" / "doc.json").read_text())
     assert record["libraries"] and record["path"]
+    assert _libraries(record).split(",") == [f"{name}={version}" for name, version in sorted(record["libraries"].items())]
     site = tmp_path / "site"
-    info = site / "fakelib-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fakelib\nVersion: 1.0\n")
-    before = _libraries({"libraries": {"fakelib": "1.0"}, "path": [str(site)]})
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fakelib\nVersion: 2.0\n")
-    after = _libraries({"libraries": {"fakelib": "1.0"}, "path": [str(site)]})
-    assert (before, after) == ("fakelib=1.0", "fakelib=2.0")
+    (site / "fake_lib-1.0.dist-info").mkdir(parents=True)
+    before = _libraries({"libraries": {"fake-lib": "1.0", "gone": "1"}, "path": [str(site)]})
+    (site / "fake_lib-1.0.dist-info").rename(site / "fake_lib-2.0.dist-info")  # as pip upgrades it
+    after = _libraries({"libraries": {"fake-lib": "1.0", "gone": "1"}, "path": [str(site)]})
+    assert (before, after) == ("fake-lib=1.0,gone=absent", "fake-lib=2.0,gone=absent")

@@ -10,7 +10,6 @@ options the built-in engine cannot honour are listed separately as *refusals*, b
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -225,6 +224,8 @@ def check_option(key: str, value: Any, where: Location, refusals: list[Problem])
         return Problem("cell.option-knitr", f"cell option `{key}` is for R cells (knitr); it has no effect on a "
                        "Python cell: remove it", where, key)
     if key not in SUPPORTED and key not in NO_EFFECT:
+        import difflib  # only for this message
+
         known = sorted(SUPPORTED | NO_EFFECT | QUARTO_ONLY)
         close = difflib.get_close_matches(key, known, n=1)
         hint = f" (did you mean `{close[0]}`?)" if close else ""

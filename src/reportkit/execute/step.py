@@ -88,17 +88,31 @@ def declared_reads(document: Document) -> list[str]:
     return names
 
 
+def _distributions(path: list[str]) -> dict[str, str]:
+    """Installed distributions on ``path`` -> version, from their ``name-version.dist-info`` folder
+    names (one directory listing per entry; the first on the path wins, as for imports)."""
+    found: dict[str, str] = {}
+    for folder in path:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.endswith((".dist-info", ".egg-info")):
+                name, _, version = entry.name.rsplit(".", 1)[0].partition("-")
+                found.setdefault(_normal(name), version)
+    return found
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
 def _libraries(record: dict) -> str:
     """The current versions of the distributions the last run imported, read from the kernel's
     ``sys.path`` (no kernel needed)."""
-    from importlib import metadata
-
-    path = record.get("path") or None
-    found = []
-    for name in sorted(record.get("libraries") or {}):
-        dist = next(iter(metadata.distributions(name=name, path=path)), None) if path else None
-        found.append(f"{name}={dist.version if dist else 'absent'}")
-    return ",".join(found)
+    installed = _distributions(record.get("path") or [])
+    return ",".join(f"{name}={installed.get(_normal(name), 'absent')}" for name in sorted(record.get("libraries") or {}))
 
 
 def _interpreter(record: dict) -> str:
