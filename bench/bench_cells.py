@@ -20,13 +20,11 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPORT = [sys.executable, "-m", "reportkit.cli"]
+from bench_build import REPORT, run  # the same timing of a command, in this folder
 
 CELLS = [
     ("setup", "import numpy as np\nimport pandas as pd\nimport matplotlib.pyplot as plt\nrng = np.random.default_rng(7)"),
@@ -55,15 +53,6 @@ def document() -> str:
             parts += ["The walk of `{python} len(walk)` steps ends at `{python} round(float(walk[-1]), 2)`.", ""]
     parts.append("See @fig-walk, @fig-hist, @tbl-summary and `{python} summary`.")
     return "\n".join(parts) + "\n"
-
-
-def run(args: list[str], cwd: Path, env: dict | None = None) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return elapsed
 
 
 def edit(path: Path, old: str, new: str) -> None:

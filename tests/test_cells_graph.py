@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_report
+from test_graph import edit
 from reportkit.execute.step import _libraries
 
 DOCUMENT = """---
@@ -80,12 +81,6 @@ def explained(root: Path) -> dict[str, str]:
 
 def page(root: Path) -> str:
     return re.sub(r"<[^>]+>", "", (root / "_output" / "doc.html").read_text(encoding="utf-8"))
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def test_first_render_runs_the_cells_in_the_document_folder(project):
