@@ -15,6 +15,7 @@ from .plan import build_graph
 from .progress import Progress
 from .project import FORMATS, Project
 from .reproducible import VerifyError, clean_render, source_date_epoch
+from .state import STATE_DIR
 
 
 @dataclass
@@ -28,10 +29,12 @@ class Verification:
 
 
 def output_names(project: Project, engine, formats: tuple[str, ...]) -> list[str]:
-    """Every output of the project's build graph (analysis files and rendered documents)."""
+    """Every output of the project's build graph (analysis files and rendered documents), without
+    the build's own records (``.reportkit/``, e.g. executed code cells)."""
     graph = build_graph(project, formats, engine, True, Progress(quiet=True))
     graph.close()  # only the step listing was needed
-    return [name for step in graph.steps.values() for name in step.outputs]
+    return [name for step in graph.steps.values() for name in step.outputs
+            if not Path(name).is_relative_to(STATE_DIR)]
 
 
 def verify(project: Project, engine_name: str | None = None, to: str | None = None, update: bool = False,
