@@ -119,3 +119,8 @@ def test_error_true_shows_the_error_instead(project):
     assert result.exit_code == 0, result.output
     page = (project / "_output" / "doc.html").read_text(encoding="utf-8")
     assert "ZeroDivisionError: division by zero" in page and "The value is 42." in page
+
+
+def test_a_declared_file_that_does_not_exist(project):
+    code, message = broken(project, "#| label: first\n", "#| label: first\n#| reads: [data/missing.csv]\n")
+    assert code == 3 and "doc.qmd:7: `reads: data/missing.csv` names no file" in message

@@ -154,7 +154,7 @@ class Cells:
     refusals: list[Problem] = field(default_factory=list)
     kernel: str = DEFAULT_KERNEL
     defaults: dict = field(default_factory=dict)
-    reads: list[str] = field(default_factory=list)
+    reads: list[tuple[str, Location]] = field(default_factory=list)  # declared files, where declared
 
     def __bool__(self) -> bool:
         return bool(self.cells or self.inline or self.embeds)
@@ -279,6 +279,13 @@ def kernel_name(metadata: dict, where: Location, refusals: list[Problem]) -> str
 
 
 # -- parsing -------------------------------------------------------------------------------------
+def _paths(value) -> list[str]:
+    """A ``reads`` value as a list of paths (malformed values are reported by the option checks)."""
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def _split_options(body: list[str]) -> tuple[list[str], list[str]]:
     """The leading ``#|`` lines of a cell, and the code after them."""
     count = 0
@@ -327,7 +334,7 @@ def parse_cells(lines: list[tuple[str, Location | None]], metadata: dict, where:
     found.kernel = kernel_name(metadata, where, found.refusals)
     found.defaults, found.problems = execute_defaults(metadata, where)
     reads = (metadata.get("execute") or {}).get("reads") if isinstance(metadata.get("execute"), dict) else None
-    found.reads = [reads] if isinstance(reads, str) else list(reads or [])
+    found.reads = [(path, where) for path in _paths(reads)]
     outer: tuple[str, int] | None = None  # a fence that is not a cell (its content is not parsed)
     labels: dict[str, Location] = {}
     per_file: dict[str, int] = {}
@@ -459,7 +466,6 @@ def _cell(lines, index, opening, location, found: Cells, labels, per_file) -> in
                                       f"{labels[label].point()})", location, label))
     elif label:
         labels[label] = location
-    reads = cell.options.get("reads")
-    found.reads += [reads] if isinstance(reads, str) else [r for r in reads or [] if isinstance(r, str)]
+    found.reads += [(path, cell.location) for path in _paths(cell.options.get("reads"))]
     found.cells.append(cell)
     return close + 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -77,15 +78,18 @@ def refuse(cells: Cells) -> None:
 
 
 # -- inputs ------------------------------------------------------------------------------------
-def declared_reads(document: Document) -> list[str]:
-    """Project-relative files named by ``reads`` (cell option or ``execute:``); globs allowed."""
+def declared_reads(document: Document) -> tuple[list[str], list[Problem]]:
+    """Project-relative files named by ``reads`` (cell option or ``execute:``; globs allowed), and a
+    problem for each name that matches no file."""
     project, base = document.project, document.main.parent
-    names = []
-    for pattern in document.cells.reads:
+    names, problems = [], []
+    for pattern, where in document.cells.reads:
         path = resolve_path(pattern, base, project.root)
         matches = sorted(path.parent.glob(path.name)) if any(c in path.name for c in "*?[") else [path]
-        names += [project.relative(p) for p in matches]
-    return names
+        if not any(p.is_file() for p in matches):
+            problems.append(Problem("cell.reads", f"`reads: {pattern}` names no file", where, pattern))
+        names += [project.relative(p) for p in matches]  # a missing file is an input too: the step reruns
+    return names, problems
 
 
 def _distributions(path: list[str]) -> dict[str, str]:
@@ -115,8 +119,9 @@ def _libraries(record: dict) -> str:
     return ",".join(f"{name}={installed.get(_normal(name), 'absent')}" for name in sorted(record.get("libraries") or {}))
 
 
-def _interpreter(record: dict) -> str:
-    python = record.get("python") or ""
+def _interpreter(python: str | None) -> str:
+    """An interpreter's path, size and modification time (a new Python is a new file)."""
+    python = python or ""
     try:
         stat = Path(python).stat()
     except OSError:
@@ -136,13 +141,14 @@ def inputs(document: Document, record: Path, fingerprints: Fingerprints) -> list
         names.append(cell.name)
     doc = document.shown
     values = {f"{doc}#inline": cells.inline_digest() if cells.inline else None,
-              f"{doc}#kernel": f"{cells.kernel}|{_interpreter(last)}",
+              # the interpreter that ran the cells, and the one running now (a `python` kernel's)
+              f"{doc}#kernel": f"{cells.kernel}|{_interpreter(last.get('python'))}|{_interpreter(sys.executable)}",
               f"{doc}#libraries": _libraries(last) if last else None}
     for name, value in values.items():
         if value is not None:
             fingerprints.add_value(name, value)
             names.append(name)
-    return list(dict.fromkeys([*names, *(last.get("reads") or []), *declared_reads(document)]))
+    return list(dict.fromkeys([*names, *(last.get("reads") or []), *declared_reads(document)[0]]))
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -162,10 +168,9 @@ def execute(document: Document, record: Path, timeout: float, progress: Progress
     with the cell's file:line when a cell raises (unless ``error: true``) or times out."""
     cells = document.cells
     refuse(cells)
-    missing = [name for name in declared_reads(document) if not (document.project.root / name).is_file()]
+    missing = declared_reads(document)[1]
     if missing:
-        raise ReportError(f"execute reads: file not found: {', '.join(missing)}", document.front_location,
-                          "cell.reads")
+        raise StrictnessError(missing)
     runs = [cell for cell in cells.cells if cell.runs]
     result = {"version": RECORD_VERSION, "kernel": cells.kernel, "cells": [], "inline": []}
     if not runs and not cells.inline:
