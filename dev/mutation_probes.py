@@ -86,9 +86,12 @@ PROBES = [
      'and DEFAULT_REPR.match(_text(data["text/plain"]).strip()):', "and False:", "tests/test_cells_markdown.py"),
     ("subcaption count unchecked", SRC + "execute/markdown.py",
      "if len(captions) != count:", "if False:", "tests/test_cells_markdown.py"),
-    ("HTML tables not parsed", SRC + "filters/cells.lua",
-     'if raw.format == "html" and raw.text:lower():match("<table") then return html_table(raw) end',
-     "", "tests/test_cells_markdown.py"),
+    ("DataFrame table not unwrapped", SRC + "execute/markdown.py",
+     'return ["```{=html}", *(html_table(data) or _text(data[mime])).strip("\\n").split("\\n"), "```"]',
+     'return ["```{=html}", *_text(data[mime]).strip("\\n").split("\\n"), "```"]', "tests/test_cells_markdown.py"),
+    ("code-fold ignored", SRC + "filters/cells.lua",
+     'if not is_html() or not code.classes:includes("cell-code") or not fold or fold == "false" then return nil end',
+     "do return nil end", "tests/test_cells_markdown.py"),
 ]
 
 

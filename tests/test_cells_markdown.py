@@ -76,6 +76,20 @@ def test_subfigures_are_a_layout_div_with_one_panel_each(tmp_path):
     assert "![Left](figures/cell-1-output-1.svg){#fig-panels-1}" in text
     assert "![Right](figures/cell-1-output-2.svg){#fig-panels-2}" in text
     assert text.index("Right") < text.index("Two panels.") and context.problems == []
+    page, typst = both(text + "\nSee @fig-panels.\n", tmp_path)
+    assert "(a) Left" in page and "(b) Right" in page and "Figure 1: Two panels." in page
+    assert "See Figure 1." in page and "Figure 2" not in page
+    assert typst.count('kind: "quarto-subfloat-fig"') == 2 and "<fig-panels-2>" in typst
+
+
+def test_subtables_from_dataframes(tmp_path):
+    source = ("```{python}\n#| label: tbl-pair\n#| tbl-cap: Two tables.\n#| tbl-subcap: [First, Second]\n"
+              "#| layout-ncol: 2\ndisplay(a); display(b)\n```\n")
+    frame = {"output_type": "display_data", "data": {"text/html": TABLE, "text/plain": "frame"}, "metadata": {}}
+    text, context = markdown(source, [[frame, frame]], tmp_path)
+    page, typst = both(text, tmp_path)
+    assert "Table 1: Two tables." in page and "(a) First" in page and "(b) Second" in page
+    assert page.count("Alpha 17") == 2 and typst.count("[Alpha]") == 2 and context.problems == []
 
 
 def test_figure_cells_that_do_not_match_their_options_are_problems(tmp_path):

@@ -94,10 +94,21 @@ def test_hidden_and_shown_code(text):
 def test_figures_tables_and_references(text):
     assert "Figure 1: Squares of the first five whole numbers." in text
     assert "Figure 2: A narrow figure drawn at its own size." in text
-    assert "Figure 3: Cubes, drawn in a notebook." in text
+    assert "Figure 4: Cubes, drawn in a notebook." in text
     assert "Table 1: The squares as a table." in text
-    assert "See Figure 1, Figure 2, Figure 3 and Table 1." in text
-    assert "Figure 4" not in text and "Table 2" not in text
+    assert "See Figure 1, Figure 2, Figure 4 and Table 1; the panels of Figure 3" in text
+    assert "the halves of Table 2 and Listing 1." in text
+    assert "Figure 5" not in text and "Table 3" not in text and "?@" not in text
+
+
+def test_subfigures_subtables_and_listings(text):
+    assert re.search(r"\(a\) Rising.*\(b\) Falling.*Figure 3: Two panels side by side\.", text)
+    assert re.search(r"Table 2: The squares in two halves\..*\(a\) Small.*\(b\) Large", text)
+    assert "Listing 1: How the squares are listed." in text and "print(squares)" in text
+
+
+def test_subfigure_reference_in_html(html):
+    assert "(Figure 3 (b) falls)" in html
 
 
 def test_dataframe_is_a_real_table(rendered, text):
@@ -139,7 +150,7 @@ def test_figures_are_svg_at_their_size(builtin):
     svgs = [o["data"]["image/svg+xml"] for cell in record["cells"] for o in cell["outputs"]
             if "image/svg+xml" in o.get("data", {})]
     widths = [float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1)) for svg in svgs]
-    assert len(widths) == 2 and widths[1] < widths[0] * 0.75  # fig-width 3 against the document's 5
+    assert len(widths) == 4 and widths[1] < widths[0] * 0.75  # fig-width 3 against the document's 5
     page = (rendered / "_output" / "cells.html").read_text(encoding="utf-8")
     assert 'alt="A rising line through five points."' in page
 

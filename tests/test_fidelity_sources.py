@@ -174,11 +174,12 @@ def test_format_extension_is_refused_at_its_line(tmp_path):
     assert refusals(plain) == []
 
 
-def test_executable_cells_are_refused_display_blocks_are_not(tmp_path):
+def test_cells_the_engine_cannot_run_are_refused_python_and_display_blocks_are_not(tmp_path):
     source = ("Text\n\n```{r}\n#| label: x\n1 + 1\n```\n\n```{.python}\nshown\n```\n\n```{=html}\n<b>raw</b>\n```\n\n"
-              "````markdown\n```{python}\nquoted in an example\n```\n````\n\nInline `{python} x` here.\n")
+              "````markdown\n```{python}\nquoted in an example\n```\n````\n\nInline `{python} x` and `{r} y` here.\n\n"
+              "```{python}\nx = 1\n```\n")
     found = [(p.rule, p.location.line, p.subject) for p in refusals(document(tmp_path, source))]
-    assert found == [("unsupported.cell", 3, "{r}"), ("unsupported.cell", 22, "`{python} x`")]
+    assert found == [("unsupported.cell-language", 3, "{r}"), ("unsupported.cell-language", 22, "{r}")]
 
 
 def test_captions_in_the_margin_are_refused_at_their_key(tmp_path):

@@ -51,32 +51,10 @@ def format_extensions(document: Document) -> list[Problem]:
     return found
 
 
-# ```{r}, ```{python label}, ```{mermaid}: a cell Quarto executes (or a diagram it draws); ```{=html} is
-# raw output and ```{.python} a displayed block, neither executed.
-CELL = re.compile(r"^\s*(`{3,}|~{3,})\s*\{([A-Za-z][\w-]*)[\s,}]")
-INLINE_CELL = re.compile(r"`\{(python|r|julia|ojs)\}\s[^`]*`")
-
-
-def executable_cells(document: Document) -> list[Problem]:
-    """Code cells (and inline expressions) that Quarto would execute: the built-in engine runs no code."""
-    found, fence = [], None
-    for line, location in document.lines():
-        opened = re.match(r"^\s*(`{3,}|~{3,})", line)
-        if fence is not None:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) and not line.strip()[len(fence):].strip():
-                fence = None
-            continue
-        if opened:
-            fence = opened.group(1)
-            cell = CELL.match(line)
-            if cell:
-                found.append(Problem(f"{UNSUPPORTED}.cell", f"executable code cell ```{{{cell.group(2)}}} {UNSUPPORTED_TAIL}",
-                                     location, f"{{{cell.group(2)}}}"))
-            continue
-        for inline in INLINE_CELL.finditer(line):
-            found.append(Problem(f"{UNSUPPORTED}.cell", f"inline expression `{{{inline.group(1)}}} ...` {UNSUPPORTED_TAIL}",
-                                 location, inline.group(0)))
-    return found
+def code_cells(document: Document) -> list[Problem]:
+    """Cells and inline expressions the built-in engine cannot run ({r}, {julia}, {ojs}...), and cell
+    options it does not implement (execute/cells.py); {python} cells it runs (execute/step.py)."""
+    return list(document.cells.refusals)
 
 
 # Quarto's page layout classes and tabsets: the HTML arranges their content (tabs, margin, page
@@ -120,4 +98,4 @@ def margin_captions(document: Document) -> list[Problem]:
 
 def refusals(document: Document) -> list[Problem]:
     """Every construct of ``document`` the built-in engine refuses."""
-    return executable_cells(document) + format_extensions(document) + margin_captions(document) + layout_classes(document)
+    return code_cells(document) + format_extensions(document) + margin_captions(document) + layout_classes(document)

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import Location, Problem
+from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, Location, Problem
 
 CELL_OPEN = re.compile(r"^(?P<fence>`{3,})\s*\{(?P<lang>[A-Za-z][\w+.-]*)(?P<rest>[^}]*)\}\s*$")
 OTHER_FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
@@ -217,8 +217,8 @@ def check_option(key: str, value: Any, where: Location, refusals: list[Problem])
     """A problem with one cell option (unknown, knitr-only, malformed), or None; options only
     Quarto implements go to ``refusals``."""
     if key in QUARTO_ONLY:
-        refusals.append(Problem("unsupported.cell-option", f"cell option `{key}` is not supported by the built-in "
-                                "engine: render with `--engine quarto`, or remove it", where, key))
+        refusals.append(Problem(f"{UNSUPPORTED}.cell-option", f"cell option `{key}` {UNSUPPORTED_TAIL} (or remove it)",
+                                where, key))
         return None
     if key in KNITR_ONLY:
         return Problem("cell.option-knitr", f"cell option `{key}` is for R cells (knitr); it has no effect on a "
@@ -266,7 +266,7 @@ def kernel_name(metadata: dict, where: Location, refusals: list[Problem]) -> str
     """The Jupyter kernel a document asks for (``jupyter: name`` or a kernelspec), refusing other engines."""
     engine = metadata.get("engine")
     if engine not in (None, "jupyter"):
-        refusals.append(Problem("unsupported.engine", f"engine: {engine} needs Quarto: render with `--engine quarto`",
+        refusals.append(Problem(f"{UNSUPPORTED}.engine", f"engine: {engine} needs Quarto: render with `--engine quarto`",
                                 where, "engine"))
     jupyter = metadata.get("jupyter")
     if isinstance(jupyter, str):
@@ -371,7 +371,7 @@ def _inline(match: re.Match, index: int, location: Location, found: Cells) -> No
         found.inline.append(Inline(match.group("expr").strip(), len(found.cells), index, location))
     else:
         need = OTHER_LANGUAGES.get(language, f"{{{language}}} expressions need Quarto")
-        found.refusals.append(Problem("unsupported.cell-language", f"inline `{{{language}}}` expression: {need}: render with "
+        found.refusals.append(Problem(f"{UNSUPPORTED}.cell-language", f"inline `{{{language}}}` expression: {need}: render with "
                                       "`--engine quarto`", location, f"{{{language}}}"))
 
 
@@ -382,11 +382,11 @@ def _embed(match: re.Match, text: str, index: int, location: Location, found: Ce
     if text.strip() != match.group(0):
         found.problems.append(Problem("embed.inline", "embed must stand alone on its line", location, target))
     elif unknown:
-        found.refusals.append(Problem("unsupported.embed-option", f"embed option(s) {' '.join(unknown)} are not supported by the "
-                                      "built-in engine (echo=true is): render with `--engine quarto`", location, target))
+        found.refusals.append(Problem(f"{UNSUPPORTED}.embed-option", f"embed option(s) {' '.join(unknown)} (only echo=true) "
+                                      f"{UNSUPPORTED_TAIL}", location, target))
     elif not target.endswith(".ipynb"):
-        found.refusals.append(Problem("unsupported.embed-format", f"embedding {target} (not a .ipynb notebook) needs Quarto: "
-                                      "render with `--engine quarto`", location, target))
+        found.refusals.append(Problem(f"{UNSUPPORTED}.embed-format", f"embedding {target} (not a .ipynb notebook) "
+                                      f"{UNSUPPORTED_TAIL}", location, target))
     else:
         found.embeds.append(Embed(target, address, params.get("echo", "false").lower() == "true", index, location))
 
@@ -410,8 +410,8 @@ def embedded(embed: Embed, notebook: dict, number: int) -> tuple[Cell, list[dict
     """The embedded notebook cell as a Cell (outputs as stored, code only with ``echo=true``)."""
     language = str(((notebook.get("metadata") or {}).get("kernelspec") or {}).get("language") or LANGUAGE).lower()
     if language != LANGUAGE:
-        return Problem("unsupported.embed-language", f"{embed.target} is a {language} notebook: embedding it needs Quarto: "
-                       "render with `--engine quarto`", embed.location, embed.target)
+        return Problem(f"{UNSUPPORTED}.embed-language", f"embedding the {language} notebook {embed.target} "
+                       f"{UNSUPPORTED_TAIL}", embed.location, embed.target)
     found = notebook_cell(notebook, embed.address)
     if found is None:
         return Problem("embed.missing", f"{embed.target} has no cell labelled {embed.address!r}", embed.location,
@@ -448,7 +448,7 @@ def _cell(lines, index, opening, location, found: Cells, labels, per_file) -> in
     if language != LANGUAGE:
         need = OTHER_LANGUAGES.get(language, f"{{{language}}} cells need Quarto (knitr, or a Jupyter kernel for "
                                              f"{language})")
-        found.refusals.append(Problem("unsupported.cell-language", f"{need}: render with `--engine quarto`", location,
+        found.refusals.append(Problem(f"{UNSUPPORTED}.cell-language", f"{need}: render with `--engine quarto`", location,
                                       f"{{{language}}}"))
     elif opening.group("rest").strip():
         found.problems.append(Problem("cell.option-header", "options go on `#|` lines at the top of the cell, not "

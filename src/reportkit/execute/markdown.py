@@ -6,8 +6,9 @@ the caption last), so the crossref filter treats it like a hand-written float. I
 become their values.
 
 One markdown serves both formats: where they need different renditions of an output (HTML wins in
-HTML, Markdown or text in PDF), each is wrapped in ``.content-visible when-format=...`` (the cells
-filter keeps the right one). An output only HTML can show is refused for the PDF.
+HTML, Markdown or text in PDF), each is wrapped in ``.content-visible when-format=...`` (conditional
+content, kept for its format). A DataFrame is its bare HTML ``<table>``, which the tables filter reads
+as a table in both formats. An output only HTML can show is refused for the PDF.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Location, Problem
+from ..errors import UNSUPPORTED, Location, Problem
 from .cells import Cell, Cells
 from .kernel import strip_ansi
 
-HTML_TABLE = re.compile(r"<table\b", re.I)
+TABLE_WRAPPING = re.compile(r"<style\b.*?</style>|</?div\b[^>]*>", re.I | re.S)
 DEFAULT_REPR = re.compile(r"^<[\w.]+ (object|at 0x)[^>]*>$")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
 # where a warning was raised, as the kernel names it (a temporary file that differs on every run)
@@ -49,8 +50,15 @@ def _quote(value) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def has_table(data: dict) -> bool:
-    return "text/html" in data and bool(HTML_TABLE.search(_text(data["text/html"])))
+def html_table(data: dict) -> str | None:
+    """The ``<table>`` of an HTML output that is one table and nothing else (a pandas DataFrame: a
+    ``<div>`` around a ``<style>`` and the table), which the tables filter reads as a real table."""
+    if "text/html" not in data:
+        return None
+    rest = TABLE_WRAPPING.sub("", _text(data["text/html"])).strip()
+    if rest.lower().count("<table") == 1 and re.fullmatch(r"<table\b.*</table>", rest, re.I | re.S):
+        return rest
+    return None
 
 
 def choose(data: dict, fmt: str) -> str | None:
@@ -59,7 +67,7 @@ def choose(data: dict, fmt: str) -> str | None:
     order = ["text/markdown", *IMAGES, "text/plain"]
     if fmt == "html":
         order.insert(0, "text/html")
-    elif has_table(data):
+    elif html_table(data):
         order.insert(-1, "text/html")
     return next((mime for mime in order if mime in data), None)
 
@@ -185,7 +193,7 @@ class CellWriter:
             if fmt == "pdf" and mimes["pdf"] == "text/plain" and "text/html" in data \
                     and DEFAULT_REPR.match(_text(data["text/plain"]).strip()):
                 self.context.refusals.append(Problem(
-                    "unsupported.html-output", "a cell output is HTML only (it has no text, Markdown or image form), so the "
+                    f"{UNSUPPORTED}.html-output", "a cell output is HTML only (it has no text, Markdown or image form), so the "
                     "PDF cannot show it: render `--to html`, give the object a Markdown form "
                     "(IPython.display.Markdown), or hide it with `#| output: false`", self.cell.location))
                 continue
@@ -201,7 +209,7 @@ class CellWriter:
         if mime == "text/markdown":
             return _text(data[mime]).strip("\n").split("\n")
         if mime == "text/html":
-            return ["```{=html}", *_text(data[mime]).strip("\n").split("\n"), "```"]
+            return ["```{=html}", *(html_table(data) or _text(data[mime])).strip("\n").split("\n"), "```"]
         if mime == "text/plain":
             return code_block(strip_ansi(_text(data[mime])).rstrip("\n"))
         self.problem(f"a cell output has no form this engine can show ({', '.join(sorted(data))})")

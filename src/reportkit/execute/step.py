@@ -264,7 +264,7 @@ def _embedded(document: Document, context: Context) -> dict[int, tuple[Cell, lis
             continue
         cell = embedded(embed, notebook, number)
         if isinstance(cell, Problem):
-            (context.refusals if cell.rule.startswith("unsupported") else context.problems).append(cell)
+            (context.refusals if cell.refusal else context.problems).append(cell)
         else:
             found[embed.line] = cell
     return found
