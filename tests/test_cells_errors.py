@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_report
+from conftest import TESTS, run_report
 
 GOOD = """---
 title: Errors
@@ -124,3 +124,15 @@ def test_error_true_shows_the_error_instead(project):
 def test_a_declared_file_that_does_not_exist(project):
     code, message = broken(project, "#| label: first\n", "#| label: first\n#| reads: [data/missing.csv]\n")
     assert code == 3 and "doc.qmd:7: `reads: data/missing.csv` names no file" in message
+
+
+def test_report_check_knows_the_floats_cells_make(tmp_path):
+    project = tmp_path / "cells"
+    shutil.copytree(TESTS / "cells_project", project, ignore=shutil.ignore_patterns("_output", ".reportkit"))
+    result = run_report("check", project=project)
+    assert result.exit_code == 0, result.output  # @fig-line, @fig-panels-2, @lst-squares... come from cells
+    text = (project / "cells.qmd").read_text(encoding="utf-8")
+    (project / "cells.qmd").write_text(text.replace("See @fig-line,", "See @fig-nowhere, @fig-line,"), encoding="utf-8")
+    result = run_report("check", project=project)
+    assert result.exit_code == 3 and "unresolved cross-reference @fig-nowhere" in result.output
+    assert "1 problem(s)" in result.output

@@ -116,3 +116,9 @@ def test_embed_shortcodes():
     assert notebook_cell(notebook, "fig-a")[2] == ["plot()"]
     assert notebook_cell(notebook, "abc")[2] == ["y = 2"]
     assert notebook_cell(notebook, "nope") is None
+
+
+def test_labels_cells_define_for_report_check():
+    found = parse("```{python}\n#| label: fig-a\n#| lst-label: lst-b\n1\n```\n\n{{< embed n.ipynb#tbl-c >}}\n")
+    assert all(found.defines(r) for r in ("@fig-a", "@fig-a-2", "@lst-b", "@tbl-c"))
+    assert not any(found.defines(r) for r in ("@fig-b", "@fig-a-x", "@tbl-d"))

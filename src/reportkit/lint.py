@@ -76,7 +76,9 @@ def document_problems(document: Document, rules: NumberRules, produced: set[str]
         filtered = pool.submit(BuiltinEngine().check, document, Path(work))  # pandoc runs meanwhile
         problems += typed_numbers(document, rules) + document.missing_images(produced)
         try:
-            problems += filtered.result()
+            # a reference to a float a code cell makes resolves once the cells ran (render), not here
+            problems += [p for p in filtered.result()
+                         if not (p.rule == "xref.unresolved" and p.subject and document.cells.defines(p.subject))]
         except ReportError as error:  # e.g. pandoc could not read the document
             problems.append(error.problem)
     return problems

@@ -159,6 +159,14 @@ class Cells:
     def __bool__(self) -> bool:
         return bool(self.cells or self.inline or self.embeds)
 
+    def defines(self, reference: str) -> bool:
+        """True when ``@label`` (or a panel's ``@label-N``) is a float that a cell or an embed makes, and
+        so exists only once the cells ran (``report check`` does not run them)."""
+        labels = {c.label for c in self.cells if c.label} | {e.address for e in self.embeds if e.address}
+        labels |= {str(c.options["lst-label"]).lstrip("#") for c in self.cells if c.options.get("lst-label")}
+        label = reference.lstrip("@")
+        return label in labels or bool(re.fullmatch(r"(.+)-\d+", label)) and label.rsplit("-", 1)[0] in labels
+
     def inline_digest(self) -> str:
         items = [(i.after, i.expression) for i in self.inline]
         return hashlib.sha256(json.dumps(items).encode()).hexdigest()
