@@ -76,7 +76,7 @@ def kernel_runs(root: Path) -> int:
 
 
 def explained(root: Path) -> dict[str, str]:
-    return dict(re.findall(r"^  ((?:execute|render) doc/doc\.qmd): (.*)$", render(root, "--explain"), re.M))
+    return dict(re.findall(r"^  (execute doc/doc\.qmd|render doc/doc\.qmd \(html\)): (.*)$", render(root, "--explain"), re.M))
 
 
 def page(root: Path) -> str:
@@ -90,7 +90,7 @@ def test_first_render_runs_the_cells_in_the_document_folder(project):
 
 def test_unchanged_document_starts_no_kernel(project):
     reasons = explained(project)
-    assert reasons == {"execute doc/doc.qmd": "up to date", "render doc/doc.qmd": "up to date"}
+    assert reasons == {"execute doc/doc.qmd": "up to date", "render doc/doc.qmd (html)": "up to date"}
     assert kernel_runs(project) == 0
 
 
@@ -98,7 +98,7 @@ def test_prose_and_captions_rerender_without_a_kernel(project):
     edit(project / "doc" / "doc.qmd", "# Numbers", "# All the numbers")
     edit(project / "doc" / "doc.qmd", "#| label: total\n", "#| label: total\n#| echo: false\n")
     reasons = explained(project)
-    assert reasons["execute doc/doc.qmd"] == "up to date" and "doc/doc.qmd changed" in reasons["render doc/doc.qmd"]
+    assert reasons["execute doc/doc.qmd"] == "up to date" and "doc/doc.qmd changed" in reasons["render doc/doc.qmd (html)"]
     assert kernel_runs(project) == 0
     text = page(project)
     assert "All the numbers" in text and "total 6" in text and "sum(int(r)" not in text
