@@ -244,3 +244,12 @@ def test_empty_bibliography_url_is_not_a_link(tmp_path):
                    "issued": {"date-parts": [[2020]]}, "URL": "", "container-title": "J"}]
     typst, problems = run("As @e shows.\n\n::: {#refs}\n:::\n", tmp_path, to="typst", references=references)
     assert problems == [] and 'link("")' not in typst and "Empty Fields" in typst
+
+
+def test_attributes_at_the_end_of_a_parsed_caption(tmp_path):
+    source = ('```{=html}\n<table><caption>Raw caption {#tbl-raw tbl-colwidths="[30,70]"}</caption>'
+              "<tr><th>K</th><th>V</th></tr><tr><td>a</td><td>b</td></tr></table>\n```\n\nSee @tbl-raw.\n")
+    page, problems = run(source, tmp_path)
+    text = text_of(page)
+    assert problems == [] and "Table 1: Raw caption" in text and "See Table 1." in text and "{" not in text
+    assert re.search(r'<col style="width: 30%"', page)

@@ -61,8 +61,18 @@ def break_variables_yml(p: Path):
     return 2, ["_variables.yml:3", "malformed YAML"]
 
 
+def break_missing_anchor(p: Path):
+    line = append_line(p / "chapters" / "_method.qmd", "As [shown there](#nowhere-at-all).")
+    return 3, [f"chapters/_method.qmd:{line}", "link to #nowhere-at-all"]
+
+
+def break_raw_typst(p: Path):
+    line = append_line(p / "paper.qmd", "```{=typst}\n#quarto-only-function()\n```") + 1
+    return 3, [f"paper.qmd:{line}", "raw Typst `#quarto-only-function()`", "render with --engine quarto"]
+
+
 CASES = [break_unknown_var, break_unresolved_xref, break_missing_citation, break_missing_include,
-         break_circular_include, break_quarto_yml, break_variables_yml]
+         break_circular_include, break_quarto_yml, break_variables_yml, break_missing_anchor, break_raw_typst]
 
 
 @pytest.mark.parametrize("breaker", CASES, ids=lambda f: f.__name__.removeprefix("break_"))
@@ -94,3 +104,22 @@ def test_check_command_reports_source_problems(fixture_project):
     result = run_report("check", project=fixture_project)
     assert result.exit_code == 3
     assert f"paper.qmd:{line}" in result.output and "unknown meta 'nowhere'" in result.output
+
+
+def test_refusal_stops_even_with_allow_warnings(fixture_project):
+    assert run_report("render", "--engine", "builtin", "-q", project=fixture_project).exit_code == 0
+    before = snapshot(fixture_project)
+    line = append_line(fixture_project / "paper.qmd", "```{r}\n1 + 1\n```")
+    result = run_report("render", "--engine", "builtin", "--allow-warnings", project=fixture_project)
+    assert result.exit_code == 3, result.output
+    assert (f"paper.qmd:{line}: executable code cell ```{{r}} is not supported by the built-in engine; "
+            "render with --engine quarto") in result.output
+    assert "--allow-warnings to render anyway" not in result.output
+    assert snapshot(fixture_project) == before
+    # a refusal found while reading the sources (an extension's shortcode) stops the render the same way
+    (fixture_project / "paper.qmd").write_text(
+        (fixture_project / "paper.qmd").read_text(encoding="utf-8").replace("```{r}\n1 + 1\n```", "{{< fancy-ext >}}"),
+        encoding="utf-8")
+    result = run_report("render", "--engine", "builtin", "--allow-warnings", project=fixture_project)
+    assert result.exit_code == 3 and f"paper.qmd:{line}: shortcode 'fancy-ext'" in result.output, result.output
+    assert snapshot(fixture_project) == before

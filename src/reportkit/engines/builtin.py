@@ -293,7 +293,8 @@ def source_typst_problem(request: RenderRequest, exc: Exception) -> Problem | No
     template or bundled packages define): a refusal at that source line, or None when the failing
     line is not the author's."""
     diagnostic = getattr(exc, "diagnostic", "") or ""
-    match = TYPST_SOURCE_LINE.search(diagnostic)
+    error = re.search(r"^error:", diagnostic, re.M)  # warnings may come first
+    match = TYPST_SOURCE_LINE.search(diagnostic, error.start() if error else 0)
     code = match.group(1).strip() if match else ""
     location = request.document.locate(code) if len(code) > 2 else None
     if location is None:
