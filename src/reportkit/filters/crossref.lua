@@ -451,7 +451,7 @@ local function panel(cells, rows)
 end
 
 -- A float: kind, id ("" when unlabelled), body blocks, caption inlines, and whether it is a subfloat.
-local function make_float(kind, id, body, caption, sub_of)
+local function make_float(kind, id, body, caption, sub_of, keep_together)
   local entry = entries[id]
   local label = pandoc.Inlines({})
   if entry and entry.parent then
@@ -483,7 +483,8 @@ local function make_float(kind, id, body, caption, sub_of)
     return { pandoc.Div(blocks, pandoc.Attr(id, { "quarto-float", "quarto-figure", "quarto-figure-center", "anchored" })) }
   end
   if not is_typst() then return { pandoc.Div(body, pandoc.Attr(id)) } end
-  local blocks = pandoc.List({ pandoc.RawBlock("typst", "#figure([") })
+  -- a float laid out in a panel (subfloats) stays on one page with its caption
+  local blocks = pandoc.List({ pandoc.RawBlock("typst", (keep_together and "#block(breakable: false)[" or "") .. "#figure([") })
   blocks:extend(typst_body(body))
   local numbered = entry and not entry.parent
   local line = pandoc.Inlines({ pandoc.RawInline("typst", string.format(
@@ -492,8 +493,9 @@ local function make_float(kind, id, body, caption, sub_of)
   local numbering = numbered and string.format('(..) => "%s"', typst_escape(entry.number)) or "none"
   local supplement = numbered and string.format('"%s"', typst_escape(title_of(kind))) or "none"
   local float_kind = (sub and "quarto-subfloat-" or "quarto-float-") .. kind
-  line:insert(pandoc.RawInline("typst", string.format(']), kind: "%s", supplement: %s, numbering: %s, outlined: %s)%s',
-    float_kind, supplement, numbering, numbered and "true" or "false", id ~= "" and ("<" .. id .. ">") or "")))
+  line:insert(pandoc.RawInline("typst", string.format(']), kind: "%s", supplement: %s, numbering: %s, outlined: %s)%s%s',
+    float_kind, supplement, numbering, numbered and "true" or "false", id ~= "" and ("<" .. id .. ">") or "",
+    keep_together and "]" or "")))
   blocks:insert(pandoc.Plain(line))
   return blocks
 end
@@ -540,7 +542,7 @@ local function float_div(div, kind)
   local content = pandoc.List()
   if rows then content = panel(cells, rows)
   else for _, cell in ipairs(cells) do content:extend(cell) end end
-  return make_float(kind, div.identifier, content, caption)
+  return make_float(kind, div.identifier, content, caption, nil, rows ~= nil)
 end
 
 local function caption_inlines(caption)
