@@ -74,8 +74,9 @@ def test_parity_with_pure_python_pdf_reader(rendered_fixture, monkeypatch):
 def test_report_counts_what_was_compared(rendered_fixture):
     out = rendered_fixture / "_output"
     report = compare(out / "paper.html", out / "paper.pdf", Expected(floats=2, values=3))
-    assert (report.captions, report.values, report.entries) == (2, 3, 1) and report.problems == []
-    assert report.summary() == "2 captions, 3 values, 1 references compared"
+    assert (report.captions, report.sections, report.values, report.entries) == (2, 2, 3, 1)
+    assert report.problems == []
+    assert report.summary() == "2 captions, 2 section numbers, 3 values, 1 references compared"
 
 
 def test_comparing_nothing_where_the_sources_have_floats_is_a_problem(rendered_fixture):
@@ -92,4 +93,48 @@ def test_crossref_titles_are_compared(fixture_project):
                       encoding="utf-8")
     result = run_report("render", "--engine", "builtin", project=fixture_project)
     assert result.exit_code == 0, result.output
-    assert "(2 captions, 3 values, 1 references compared)" in result.output
+    assert "(2 captions, 2 section numbers, 3 values, 1 references compared)" in result.output
+
+
+def test_section_number_difference(rendered_fixture, tmp_path):
+    """Quarto's Typst output numbers third-level headings 1.1.a unless told otherwise; the HTML 1.1.1."""
+    assert html_facts(rendered_fixture / "_output" / "paper.html").sections == [("1", "Introduction"), ("2", "Method")]
+    old = '<span class="header-section-number">2</span>'
+    messages = tampered(rendered_fixture, tmp_path, old, '<span class="header-section-number">3</span>')
+    assert messages == ["paper.html vs paper.pdf: section 3 'Method' not found in the PDF with that number "
+                        "(after section 1)"]
+
+
+def unmarked(rendered_fixture, tmp_path, replace: tuple[str, str] = ("", "")):
+    """The fixture's HTML as an engine that does not mark quoted values (Quarto) writes them."""
+    import re
+
+    html = tmp_path / "paper.html"
+    text = (rendered_fixture / "_output" / "paper.html").read_text(encoding="utf-8").replace(*replace)
+    text = re.sub(r'<(a|span) [^>]*class="reportkit-value"[^>]*>(.*?)</\1>', r"\2", text)
+    html.write_text(text.replace('content="reportkit', 'content="quarto-1.11.0'), encoding="utf-8")
+    return html
+
+
+def test_unmarked_values_are_compared_by_their_text(rendered_fixture, tmp_path):
+    from reportkit.parity import marks_values
+    from reportkit.pipeline import expected
+    from reportkit.project import Project
+    from reportkit.source import Document
+
+    project = Project.load(rendered_fixture)
+    document = Document.read(project, project.main_inputs[0])
+    assert expected(document, marked=False).values == 0
+    assert ("counts.share", "56.7%") in expected(document, marked=False).quoted
+    assert ("label", "<script>alert(1)</script>") in expected(document).quoted  # markdown escapes undone
+    pdf = rendered_fixture / "_output" / "paper.pdf"
+    assert marks_values(rendered_fixture / "_output" / "paper.html")
+    html = unmarked(rendered_fixture, tmp_path)
+    assert not marks_values(html)
+    assert compare(html, pdf, expected(document, marked=False)).problems == []
+    # marked values were expected: their absence is a problem
+    assert "none was found in the HTML" in compare(html, pdf, expected(document)).problems[0].message
+    html = unmarked(rendered_fixture, tmp_path, ("56.7%", "57.6%"))
+    problems = compare(html, pdf, expected(document, marked=False)).problems
+    assert [(p.message, p.subject) for p in problems] == [
+        ("paper.html vs paper.pdf: value of counts.share ('56.7%') not found in the HTML", "var:counts.share")]

@@ -20,13 +20,26 @@ from reportkit.project import Project
 from reportkit.protocol import STEPS_DONE_ENV
 from reportkit.source import Document
 
-QUARTO_STDERR = """\
-Starting python3 kernel...Done
-WARNING (/opt/quarto/share/filters/main.lua:13900) Unable to resolve crossref @fig-bars
-[WARNING] Citeproc: citation ghost2020 not found
-WARNING: Some other thing Quarto wanted to say
-Output created: _output/paper.html
-"""
+# Quarto 1.11.0's own output (colour codes included), captured from real renders of documents with
+# an unknown variable and meta key, an unresolved reference, an unknown shortcode, a missing citation,
+# a CDN script and an image it could not fetch offline, and its notice about a missing helper; only
+# the keys were changed to the fixture's and the filter paths shortened.
+QUARTO_OUTPUT = (
+    "\x1b[1mpandoc \x1b[22m\n  to: html\n  output-file: paper.html\n  \n"
+    "\x1b[33mWARNING (/q/filters/./quarto-pre/shortcodes-handlers.lua:302) Unknown var counts.nope specified in"
+    " a var shortcode.\n"
+    "\x1b[39m\x1b[33mWARNING (/q/filters/./quarto-pre/shortcodes-handlers.lua:255) Unknown meta key nomet"
+    " specified in a metadata Shortcode.\n"
+    "\x1b[39m\x1b[33mWARNING (/q/filters/./crossref/refs.lua:128) Unable to resolve crossref @fig-bars\n"
+    "\x1b[39m\x1b[33mWARNING (/q/filters/./customnodes/shortcodes.lua:461) Shortcode 'nosuch' not found\n"
+    "\x1b[39m[WARNING] Citeproc: citation ghost2020 not found\n"
+    "[WARNING] Could not fetch resource https://cdnjs.cloudflare.com/polyfill/v3/polyfill.min.js?features=es6:"
+    " HttpExceptionRequest Request {\n    host                 = \"cdnjs.cloudflare.com\"\n  }\n"
+    "[WARNING] Could not fetch resource figures/gone.png\n"
+    "\x1b[33mWARN: typst-gather analyze failed; staging all packages as fallback: typst-gather binary not found.\n"
+    "Run ./configure.sh to build and install it.\x1b[39m\n"
+    "Output created: paper.html\n\n"
+)
 
 
 def first_line_with(path: Path, needle: str) -> int:
@@ -48,15 +61,27 @@ def test_command_is_an_argument_list(fixture_project, tmp_path):
     assert engine.command(request, "html", out)[4] == "html"
 
 
-def test_parse_log_maps_warnings_to_rules_and_lines(fixture_project, tmp_path):
+def test_parse_log_reads_quartos_real_messages(fixture_project, tmp_path):
     request = request_for(fixture_project, tmp_path)
-    problems = {p.rule: p for p in parse_log(request, QUARTO_STDERR)}
-    assert set(problems) == {"xref.unresolved", "citation.unknown", "quarto.warning"}
-    xref = problems["xref.unresolved"]
-    assert "@fig-bars" in xref.message
+    problems = parse_log(request, QUARTO_OUTPUT)
+    assert [(p.rule, p.subject) for p in problems] == [
+        ("var.unknown", "var:counts.nope"), ("meta.unknown", "meta:nomet"), ("xref.unresolved", "@fig-bars"),
+        ("shortcode.unknown", "{{< nosuch"), ("citation.unknown", "@ghost2020"),
+        ("image.missing", "https://cdnjs.cloudflare.com/polyfill/v3/polyfill.min.js?features=es6"),
+        ("image.missing", "figures/gone.png")]  # and nothing about typst-gather (the installation)
+    xref = problems[2]
+    assert "unresolved cross-reference @fig-bars" in xref.message
     assert str(xref.location) == f"paper.qmd:{first_line_with(fixture_project / 'paper.qmd', '@fig-bars')}"
-    assert "ghost2020" in problems["citation.unknown"].message
-    assert "Some other thing" in problems["quarto.warning"].message
+    assert "ghost2020" in problems[4].message
+
+
+def test_parse_log_keeps_any_other_warning(fixture_project, tmp_path):
+    request = request_for(fixture_project, tmp_path)
+    other = "\x1b[33mWARNING (/q/filters/main.lua:1) Something new Quarto wants to say\n\x1b[39m" \
+            "WARN: another notice\n[WARNING] and a pandoc one\nOutput created: paper.html\n"
+    assert [p.message for p in parse_log(request, other)] == [
+        "Quarto: Something new Quarto wants to say", "Quarto: another notice", "Quarto: and a pandoc one"]
+    assert {p.rule for p in parse_log(request, other)} == {"quarto.warning"}
 
 
 def test_engine_selection(monkeypatch, tmp_path):
@@ -115,7 +140,7 @@ def test_quarto_engine_end_to_end_with_stand_in(fixture_project, fake_quarto, mo
     assert (fixture_project / "_output" / "paper.pdf").is_file()
 
     before = (fixture_project / "_output" / "paper.html").read_bytes()
-    monkeypatch.setenv("QUARTO_FAKE_LOG", QUARTO_STDERR)
+    monkeypatch.setenv("QUARTO_FAKE_LOG", QUARTO_OUTPUT)
     paper = fixture_project / "paper.qmd"
     paper.write_text(paper.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     result = run_report("render", project=fixture_project)

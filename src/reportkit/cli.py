@@ -174,7 +174,7 @@ def _parity_problems(project: Project) -> list:
         missing = [p for p in (html, pdf) if not p.is_file()]
         if missing:
             raise ReportError(f"{project.relative(missing[0])} does not exist: run `report render` first")
-        report = parity.compare(html, pdf, expected(Document.read(project, main_input)))
+        report = parity.compare(html, pdf, expected(Document.read(project, main_input), parity.marks_values(html)))
         Progress().info(f"{project.relative(html)} / {pdf.name}: {report.summary()}")
         problems += report.problems
     return problems

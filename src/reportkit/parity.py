@@ -1,5 +1,8 @@
 """HTML/PDF parity: both formats must show the same numbered captions, quoted values and cited works.
 
+Quoted values are found by their class in HTML that marks them (the built-in engine's); Quarto
+writes ``{{< var >}}`` values as plain text, so there each value's text is looked for instead.
+
 Text is compared "squashed" (case-folded, compatibility-normalised, without whitespace
 and hyphens), because the PDF's extracted text breaks lines and hyphenates words where
 the HTML does not.
@@ -17,29 +20,39 @@ from .checks import pdf_text
 from .errors import Problem
 from .protocol import VALUE_CLASS, VALUE_NAME_ATTRIBUTE
 
+HEADING = re.compile(r"h[1-6]")
+NOT_SHOWN = ("script", "style", "title", "template")
 PREFIX_CHARS = 60  # how much of each caption / bibliography entry must match
 FLOAT_LABEL = re.compile(r"\{[^}]*#((?:fig|tbl)-[\w:.-]+)")
-VALUE_SPAN = re.compile(r"\{\." + re.escape(VALUE_CLASS) + r"\b")
+# protocol.value_span's markdown: [text]{.class attribute="name"}
+VALUE_SPAN = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\{\." + re.escape(VALUE_CLASS) + r"\s+"
+                        + re.escape(VALUE_NAME_ATTRIBUTE) + r'="([^"]*)"')
+MARKDOWN_ESCAPE = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True)
 class Expected:
     """What the sources promise a reader: the caption words (``crossref: fig-title``, ``tbl-title``,
-    ``title-delim``), and how many float labels and quoted values they hold."""
+    ``title-delim``), how many float labels they hold, and the quoted values: how many the HTML
+    marks (``values``, for an engine that marks them) and, by name, the texts a reader sees (``quoted``)."""
 
     titles: tuple[str, str] = ("Figure", "Table")
     delimiter: str = ":"
     floats: int = 0
     values: int = 0
+    quoted: tuple[tuple[str, str], ...] = ()  # (variable name, text shown)
 
     @classmethod
-    def of(cls, body: str, crossref: dict | None, words: dict | None = None) -> Expected:
+    def of(cls, body: str, crossref: dict | None, words: dict | None = None, marked: bool = True) -> Expected:
+        """From an expanded body; ``words``: the language's titles; ``marked``: the engine marks quoted
+        values in its HTML."""
         crossref = crossref if isinstance(crossref, dict) else {}
         words = words or {}
+        quoted = [(name, MARKDOWN_ESCAPE.sub(r"\1", text)) for text, name in VALUE_SPAN.findall(body)]
         return cls(titles=(str(crossref.get("fig-title", words.get("fig", "Figure"))),
                            str(crossref.get("tbl-title", words.get("tbl", "Table")))),
-                   delimiter=str(crossref.get("title-delim", ":")),
-                   floats=len(set(FLOAT_LABEL.findall(body))), values=len(VALUE_SPAN.findall(body)))
+                   delimiter=str(crossref.get("title-delim", ":")), floats=len(set(FLOAT_LABEL.findall(body))),
+                   values=len(quoted) if marked else 0, quoted=tuple(dict.fromkeys(quoted)))
 
     def caption(self) -> re.Pattern:
         """A numbered caption's start: ``Figure 3:`` (group 1 the title, group 2 the number, which
@@ -55,10 +68,12 @@ class ParityReport:
     captions: int = 0
     values: int = 0
     entries: int = 0
+    sections: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
-        return f"{self.captions} captions, {self.values} values, {self.entries} references compared"
+        return (f"{self.captions} captions, {self.sections} section numbers, {self.values} values, "
+                f"{self.entries} references compared")
 
 
 def squash(text: str) -> str:
@@ -74,10 +89,14 @@ class RenderedFacts:
     captions: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, number, text)
     values: dict[str, str] = field(default_factory=dict)  # variable name -> shown value
     entries: dict[str, str] = field(default_factory=dict)  # bibliography key -> entry text
+    sections: list[tuple[str, str]] = field(default_factory=list)  # numbered headings: (number, title)
+    text: list[str] = field(default_factory=list)  # the visible text
+    generator: str = ""  # the program named by <meta name="generator">
 
 
 class _HtmlReader(HTMLParser):
-    """Collects figcaptions, quoted values (the protocol's value class) and csl-entry texts."""
+    """Collects figcaptions, quoted values (the protocol's value class), csl-entry texts and
+    numbered headings (the number in their ``header-section-number`` span)."""
 
     def __init__(self, expected: Expected) -> None:
         super().__init__(convert_charrefs=True)
@@ -85,9 +104,15 @@ class _HtmlReader(HTMLParser):
         self.facts = RenderedFacts()
         self._stack: list[tuple[str, str, str]] = []  # (tag, kind, key) of open elements we collect
         self._buffers: dict[int, list[str]] = {}
+        self._hidden = 0  # depth inside elements a reader does not see
+        self._number = ""  # the section number of the heading being read
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "meta" and a.get("name") == "generator":
+            self.facts.generator = a.get("content") or ""
+        if tag in NOT_SHOWN:
+            self._hidden += 1
         classes = (a.get("class") or "").split()
         kind = key = ""
         if tag == "figcaption":
@@ -96,11 +121,17 @@ class _HtmlReader(HTMLParser):
             kind, key = "var", a[VALUE_NAME_ATTRIBUTE]
         elif "csl-entry" in classes and (a.get("id") or "").startswith("ref-"):
             kind, key = "entry", a["id"][4:]
+        elif HEADING.fullmatch(tag):
+            kind, self._number = "heading", ""
+        elif "header-section-number" in classes and any(k == "heading" for _, k, _ in self._stack):
+            kind = "number"
         self._stack.append((tag, kind, key))
         if kind:
             self._buffers[len(self._stack)] = []
 
     def handle_endtag(self, tag):
+        if tag in NOT_SHOWN and self._hidden:
+            self._hidden -= 1
         while self._stack:
             depth = len(self._stack)
             open_tag, kind, key = self._stack.pop()
@@ -113,6 +144,8 @@ class _HtmlReader(HTMLParser):
     def handle_data(self, data):
         for buffer in self._buffers.values():
             buffer.append(data)
+        if not self._hidden:
+            self.facts.text.append(data)
 
     def _store(self, kind, key, text):
         if kind == "caption":
@@ -121,6 +154,10 @@ class _HtmlReader(HTMLParser):
                 self.facts.captions.append((match.group(1), match.group(2), match.group(3)))
         elif kind == "var":
             self.facts.values.setdefault(key, text)
+        elif kind == "number":
+            self._number = text
+        elif kind == "heading" and self._number and text.startswith(self._number):
+            self.facts.sections.append((self._number, text[len(self._number):].strip()))
         elif kind == "entry":
             self.facts.entries[key] = text
 
@@ -131,17 +168,24 @@ def html_facts(path: Path, expected: Expected = Expected()) -> RenderedFacts:
     return reader.facts
 
 
+def marks_values(html: Path) -> bool:
+    """Whether ``html`` was written by an engine that marks quoted values: not by Quarto
+    (whose pages name it as their generator, ``quarto-1.11.0``)."""
+    return not html_facts(html).generator.startswith("quarto")
+
+
 def compare(html: Path, pdf: Path, expected: Expected = Expected()) -> ParityReport:
     """Every difference between what the HTML and the PDF show. Comparing nothing where the
     sources hold floats or quoted values is itself a problem (the check would prove nothing)."""
     facts = html_facts(html, expected)
     text = " ".join(pdf_text(pdf)).replace("\u00a0", " ")
     squashed = squash(text)
-    report = ParityReport(len(facts.captions), len(facts.values), len(facts.entries))
+    report = ParityReport(len(facts.captions), len(facts.values) or len(expected.quoted), len(facts.entries),
+                          len(facts.sections))
     problems = report.problems
 
-    def differ(message: str) -> None:
-        problems.append(Problem("parity", f"{html.name} vs {pdf.name}: {message}"))
+    def differ(message: str, subject: str | None = None) -> None:
+        problems.append(Problem("parity", f"{html.name} vs {pdf.name}: {message}", subject=subject))
 
     if expected.floats and not facts.captions:
         differ(f"the sources label {expected.floats} figure(s)/table(s) but no numbered caption "
@@ -160,7 +204,20 @@ def compare(html: Path, pdf: Path, expected: Expected = Expected()) -> ParityRep
             differ(f"caption of {kind} {number} ({caption[:50]!r}) not found in the PDF")
     for name, value in facts.values.items():
         if squash(value) not in squashed:
-            differ(f"value of {name} ({value!r}) not found in the PDF")
+            differ(f"value of {name} ({value!r}) not found in the PDF", f"var:{name}")
+    position = 0
+    for number, title in facts.sections:  # numbered headings, in order (a table of contents counts)
+        found = squashed.find(squash(f"{number} {title}")[:PREFIX_CHARS], position)
+        if found < 0:
+            differ(f"section {number} {title[:50]!r} not found in the PDF with that number (after section "
+                   f"{facts.sections[max(0, facts.sections.index((number, title)) - 1)][0]})")
+            break
+        position = found
+    shown = squash(" ".join(facts.text))
+    for name, value in expected.quoted if not facts.values else ():  # unmarked values: by their text
+        for where, found in (("HTML", shown), ("PDF", squashed)):
+            if squash(value) not in found:
+                differ(f"value of {name} ({value!r}) not found in the {where}", f"var:{name}")
     for key, entry in facts.entries.items():
         if squash(entry)[:PREFIX_CHARS] not in squashed:
             differ(f"bibliography entry {key} ({entry[:50]!r}) not found in the PDF")

@@ -20,9 +20,11 @@ MARKER_RULE = "output.marker"
 OUTPUT_RULES = (MARKER_RULE, "output.link")
 
 
-def expected(document: Document) -> parity.Expected:
-    """What the parity check should find in both outputs of ``document``."""
-    return parity.Expected.of(document.expanded.body, document.metadata.get("crossref"), words(document.metadata.get("lang")))
+def expected(document: Document, marked: bool = True) -> parity.Expected:
+    """What the parity check should find in both outputs of ``document`` (``marked``: the engine
+    marks quoted values in its HTML)."""
+    return parity.Expected.of(document.expanded.body, document.metadata.get("crossref"),
+                              words(document.metadata.get("lang")), marked)
 
 
 def without_repeats(problems: list[Problem]) -> list[Problem]:
@@ -66,7 +68,8 @@ def render_document(document: Document, formats: tuple[str, ...], engine: Engine
                 problems += [located(request, p) for p in check_output(fmt, path, result.sources.get(fmt))]
         if {"html", "pdf"} <= set(result.outputs) and not problems:
             with progress.step("check HTML/PDF parity") as note:
-                report = parity.compare(result.outputs["html"], result.outputs["pdf"], expected(document))
+                report = parity.compare(result.outputs["html"], result.outputs["pdf"],
+                                        expected(document, engine.marks_values))
                 note(report.summary())
             # a difference between the outputs is the document's problem: name it
             problems += [Problem(p.rule, p.message, Location(document.shown), p.subject) for p in report.problems]

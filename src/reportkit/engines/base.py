@@ -46,6 +46,9 @@ class Engine(ABC):
     # True when the engine runs a document's code cells itself (Quarto); otherwise the build
     # graph runs them first (execute/step.py) and the engine renders their recorded outputs.
     executes_cells: bool = False
+    # whether the HTML marks each quoted value with protocol.VALUE_CLASS (the parity check then
+    # compares them by name; otherwise by their text)
+    marks_values: bool = True
 
     @abstractmethod
     def inputs(self) -> list[Path]:

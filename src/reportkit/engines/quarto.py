@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import EngineError, Problem
@@ -21,10 +22,43 @@ from ..reproducible import source_date_epoch
 from ..versions import executable_version
 from .base import Engine, RenderRequest, RenderResult, located
 
-XREF_WARNING = re.compile(r"Unable to resolve crossref @([\w:.-]+)")
-CITEPROC_MISSING = re.compile(r"Citeproc: citation (\S+?) not found")
-RESOURCE_MISSING = re.compile(r"Could not (?:fetch|find) (?:resource|image) '?([^'\s]+)'?")
-WARNING_LINE = re.compile(r"^\s*(?:\[WARNING\]|WARNING)(?:\s*\([^)]*\))?:?\s*(.*)$", re.M)
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# A warning line as Quarto 1.11 prints it (colour codes removed): from its Lua filters
+# "WARNING (<filter>.lua:<line>) <text>", from pandoc "[WARNING] <text>", from Quarto itself
+# "WARN: <text>" or "WARNING: <text>".
+WARNING_LINE = re.compile(r"^\s*(?:\[WARNING\]|WARNING(?:\s*\([^)]*\))?:?|WARN:)\s*(.*)$", re.M)
+
+
+@dataclass(frozen=True)
+class Known:
+    """A warning Quarto 1.11 prints, as a problem: ``pattern``'s group 1 is the key;
+    ``subject`` and ``message`` are formatted with it."""
+
+    rule: str
+    pattern: re.Pattern
+    subject: str
+    message: str
+
+
+# Quarto's real messages (measured with Quarto 1.11.0, pandoc 3.9; see tests/test_quarto_engine.py).
+KNOWN = (
+    Known("xref.unresolved", re.compile(r"Unable to resolve crossref @([\w:.-]+)"),
+          "@{}", "unresolved cross-reference @{}"),
+    Known("var.unknown", re.compile(r"Unknown var (\S+) specified in a var shortcode"),
+          "var:{}", "unknown var '{}'"),
+    Known("meta.unknown", re.compile(r"Unknown meta key (\S+) specified in a metadata shortcode", re.I),
+          "meta:{}", "unknown meta '{}'"),
+    Known("shortcode.unknown", re.compile(r"Shortcode '([^']+)' not found"), "{{{{< {}", "unknown shortcode '{}'"),
+    Known("citation.unknown", re.compile(r"Citeproc: citation (\S+) not found"),
+          "@{}", "citation key @{} is not in the bibliography"),
+    Known("image.missing", re.compile(r"Could not fetch resource (\S+?)(?::\s|:?$)"),
+          "{}", "image or resource not found (or not reachable offline): {}"),
+)
+# Notices about the Quarto installation, not about the document (a Quarto built from source
+# has no typst-gather helper; it then stages every Typst package, which changes nothing here).
+NOT_ABOUT_THE_DOCUMENT = ("typst-gather",)
+MATH_METHOD = "html-math-method"
+OFFLINE_MATH = "mathml"
 
 
 def find_quarto() -> str | None:
@@ -35,21 +69,49 @@ def find_quarto() -> str | None:
     return shutil.which("quarto")
 
 
-def parse_log(request: RenderRequest, log: str) -> list[Problem]:
-    """Problems in Quarto's output (text: Quarto has no structured log): unresolved
-    cross-references, unknown citations, missing resources, other warnings."""
+def math_method_chosen(request: RenderRequest) -> bool:
+    """Whether the project or the document sets ``html-math-method`` (top level or under ``format: html:``)."""
+    front = request.document.front_matter
+    front_format = front.get("format") if isinstance(front.get("format"), dict) else {}
+    places = (request.project.config, request.project.format_options("html"), front,
+              front_format.get("html") if isinstance(front_format.get("html"), dict) else {})
+    return any(MATH_METHOD in place for place in places)
+
+
+def environment(root: Path) -> dict[str, str]:
+    """Quarto's environment: cells (``QUARTO_PYTHON``) and the ``python`` of ``pre-render``
+    commands (the first on PATH) are this interpreter, the project's, unless the user chose a
+    ``QUARTO_PYTHON``; the project's steps are already done (``STEPS_DONE_ENV``, a project's
+    pre-render may skip them); PDFs carry the commit's time (``SOURCE_DATE_EPOCH``)."""
+    env = dict(os.environ, **{STEPS_DONE_ENV: "1"})
+    env.setdefault("QUARTO_PYTHON", sys.executable)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
+    epoch = source_date_epoch(root)
+    if epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = str(epoch)
+    return env
+
+
+def log_problems(log: str) -> list[Problem]:
+    """Problems in Quarto's output (text: Quarto has no structured log; its ``--log-format
+    json-stream`` carries the same lines as INFO messages). Every warning line is a problem:
+    the known ones with their rule and subject, any other as ``quarto.warning``."""
     problems = []
-    for key in dict.fromkeys(XREF_WARNING.findall(log)):
-        problems.append(Problem("xref.unresolved", f"unresolved cross-reference @{key}", subject="@" + key))
-    for key in dict.fromkeys(CITEPROC_MISSING.findall(log)):
-        problems.append(Problem("citation.unknown", f"citation key @{key} is not in the bibliography", subject="@" + key))
-    for resource in dict.fromkeys(RESOURCE_MISSING.findall(log)):
-        problems.append(Problem("image.missing", f"image or resource not found: {resource}", subject=resource))
-    known = ("Unable to resolve crossref", "Citeproc: citation", "Could not fetch", "Could not find")
-    for message in dict.fromkeys(WARNING_LINE.findall(log)):
-        if message and not any(k in message for k in known):
-            problems.append(Problem("quarto.warning", f"Quarto: {message.strip()}"))
-    return [located(request, p) for p in problems]
+    for line in dict.fromkeys(WARNING_LINE.findall(ANSI.sub("", log))):
+        text = line.strip()
+        known = next(((k, m) for k in KNOWN if (m := k.pattern.search(text))), None)
+        if known:
+            kind, match = known
+            key = match.group(1)
+            problems.append(Problem(kind.rule, kind.message.format(key), subject=kind.subject.format(key)))
+        elif text and not any(notice in text for notice in NOT_ABOUT_THE_DOCUMENT):
+            problems.append(Problem("quarto.warning", f"Quarto: {text}"))
+    return problems
+
+
+def parse_log(request: RenderRequest, log: str) -> list[Problem]:
+    """``log_problems``, located in the request's sources."""
+    return [located(request, p) for p in log_problems(log)]
 
 
 class QuartoEngine(Engine):
@@ -57,6 +119,7 @@ class QuartoEngine(Engine):
 
     name = "quarto"
     executes_cells = True
+    marks_values = False  # Quarto writes {{< var >}} values as plain text
 
     def __init__(self, executable: str):
         self.executable = executable
@@ -69,9 +132,14 @@ class QuartoEngine(Engine):
         return {"quarto": executable_version(self.executable, cache)}
 
     def command(self, request: RenderRequest, fmt: str, out_dir: Path) -> list[str]:
-        """The argument list (never a shell string) for one format."""
+        """The argument list (never a shell string) for one format. HTML math is MathML unless
+        the project or document chose a method: Quarto's default (MathJax) loads scripts from a
+        CDN, which a self-contained page cannot embed offline (the built-in engine writes MathML too)."""
         main = request.main.relative_to(request.project.root)
-        return [self.executable, "render", str(main), "--to", QUARTO_FORMAT[fmt], "--output-dir", str(out_dir)]
+        args = [self.executable, "render", str(main), "--to", QUARTO_FORMAT[fmt], "--output-dir", str(out_dir)]
+        if fmt == "html" and not math_method_chosen(request):
+            args += ["-M", f"{MATH_METHOD}:{OFFLINE_MATH}"]
+        return args
 
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
         result = RenderResult()
@@ -92,15 +160,7 @@ class QuartoEngine(Engine):
     def _run(args: list[str], cwd: Path, progress: Progress) -> str:
         lines = []
         try:
-            # reportkit has already run the project's declared steps; the project's own
-            # pre-render command may skip them when it sees this (see README).
-            env = dict(os.environ, **{STEPS_DONE_ENV: "1"})
-            # Quarto runs {python} cells with this interpreter (the one with nbclient and the project's libraries)
-            env.setdefault("QUARTO_PYTHON", sys.executable)
-            epoch = source_date_epoch(cwd)
-            if epoch is not None:
-                env["SOURCE_DATE_EPOCH"] = str(epoch)
-            process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+            process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment(cwd),
                                        text=True, encoding="utf-8", errors="replace")
         except OSError as exc:
             raise EngineError(f"cannot start {args[0]}: {exc}") from exc
