@@ -16,11 +16,39 @@ import pytest
 from click.testing import CliRunner
 
 from reportkit.cli import main as report_main
+from reportkit.engines.quarto import find_quarto
 
 TESTS = Path(__file__).parent
 FIXTURE = TESTS / "fixture_project"
 REPO = TESTS.parent
 NOT_WATCHED = {".git", ".venv", "__pycache__", ".pytest_cache"}
+QUARTO = find_quarto()
+NO_QUARTO = ("Quarto is not installed here (no quarto on PATH, QUARTO_PATH unset): "
+             "README 'Run the tests' says how to run the Quarto-engine tests")
+HIDDEN_QUARTO = "/nonexistent/quarto-hidden-by-tests-conftest"
+
+
+def pytest_report_header(config):
+    """Say at the top of every run whether the Quarto-engine tests will run."""
+    if QUARTO:
+        return f"quarto: {QUARTO} (the tests marked quarto run)"
+    return f"quarto: not found, the tests marked quarto are skipped ({NO_QUARTO})"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``quarto`` run the real Quarto CLI: skipped, with the reason, where there is none."""
+    if QUARTO is None:
+        for item in items:
+            if item.get_closest_marker("quarto"):
+                item.add_marker(pytest.mark.skip(reason=NO_QUARTO))
+
+
+@pytest.fixture(autouse=True)
+def engine_auto_is_builtin(request, monkeypatch):
+    """Every test not marked ``quarto`` renders with the built-in engine, also under ``--engine auto``
+    and in subprocesses: a QUARTO_PATH that names no file hides any Quarto (see engines.find_quarto)."""
+    if request.node.get_closest_marker("quarto") is None:
+        monkeypatch.setenv("QUARTO_PATH", HIDDEN_QUARTO)
 
 
 def checkout_files(root: Path = REPO) -> dict[str, tuple[int, int]]:
@@ -99,3 +127,28 @@ def rendered_paper(tmp_path_factory) -> Path:
     result = run_report("render", "--engine", "builtin", project=target)
     assert result.exit_code == 0, result.output
     return target
+
+
+def rendered_with_quarto(source: Path, target: Path, *args: str):
+    """Copy a rendered or source project to ``target`` (its analysis outputs and build state kept, its
+    outputs dropped) and render it with Quarto; returns (project, click Result)."""
+    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns("_output", ".quarto"))
+    return target, run_report("render", "--engine", "quarto", *args, project=target)
+
+
+@pytest.fixture(scope="session")
+def quarto_fixture(tmp_path_factory):
+    """The fixture project rendered once by Quarto (both formats). Lenient: Quarto reads the fixture's
+    markup-looking variable as markdown (see test_engines.py), which strict mode reports."""
+    if QUARTO is None:
+        pytest.skip(NO_QUARTO)
+    return rendered_with_quarto(FIXTURE, tmp_path_factory.mktemp("quarto-fixture") / "project", "--allow-warnings")
+
+
+@pytest.fixture(scope="session")
+def quarto_paper(tmp_path_factory, rendered_paper):
+    """The paper rendered by Quarto, from a copy of the built-in engine's project (the analysis is not run
+    again: only the render step, whose key holds the engine, is stale)."""
+    if QUARTO is None:
+        pytest.skip(NO_QUARTO)
+    return rendered_with_quarto(rendered_paper, tmp_path_factory.mktemp("quarto-paper") / "repo")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import sys
@@ -16,6 +17,7 @@ from conftest import run_report
 from reportkit.engines import BuiltinEngine, QuartoEngine, select_engine
 from reportkit.engines.base import RenderRequest
 from reportkit.engines.quarto import find_quarto, parse_log
+from reportkit.progress import Progress
 from reportkit.project import Project
 from reportkit.protocol import STEPS_DONE_ENV
 from reportkit.source import Document
@@ -150,11 +152,64 @@ def test_quarto_engine_end_to_end_with_stand_in(fixture_project, fake_quarto, mo
     assert (fixture_project / "_output" / "paper.html").read_bytes() == before
 
 
-@pytest.mark.skipif(find_quarto() is None, reason="Quarto is not installed here (no quarto on PATH, QUARTO_PATH unset)")
-def test_real_quarto_renders_fixture(fixture_project):
-    result = run_report("render", "--engine", "quarto", project=fixture_project)
-    assert result.exit_code == 0, result.output
-    assert (fixture_project / "_output" / "paper.pdf").stat().st_size > 0
+PROBE = """\
+import os, sys
+with open("prerender.txt", "w", encoding="utf-8") as out:
+    out.write(os.environ.get("{env}", "unset") + "\\n" + sys.executable + "\\n")
+"""
+PROBED = """\
+---
+title: Probed
+---
+
+Math $$ x = 1 $$ {{#eq-one}} and @eq-one.
+
+A missing figure @fig-nope and citation @ghost2020.
+Values {{{{< var known >}}}}, {{{{< var nope.x >}}}} and {{{{< meta nomet >}}}}.
+{{{{< nosuch thing >}}}}
+"""
+
+
+@pytest.mark.quarto
+@pytest.mark.slow
+def test_real_quarto_problems_handshake_interpreter_and_math(tmp_path):
+    """One real `quarto render --to html` of a project whose pre-render records what it sees: Quarto's
+    warnings become located problems, the pre-render sees the steps done and runs this interpreter,
+    and math is MathML (nothing fetched from a CDN)."""
+    project = tmp_path / "probe"
+    project.mkdir()
+    (project / "_quarto.yml").write_text("project:\n  type: default\n  render: [doc.qmd]\n"
+                                         "  pre-render: python probe.py\nbibliography: refs.bib\n", encoding="utf-8")
+    (project / "_variables.yml").write_text("known: 42\n", encoding="utf-8")
+    (project / "refs.bib").write_text("@book{knuth1984, author={Knuth, Donald E.}, title={The TeXbook}, "
+                                      "year={1984}, publisher={Addison-Wesley}}\n", encoding="utf-8")
+    (project / "probe.py").write_text(PROBE.format(env=STEPS_DONE_ENV), encoding="utf-8")
+    (project / "doc.qmd").write_text(PROBED.format(), encoding="utf-8")
+    request = request_for(project, tmp_path)
+    request = RenderRequest(request.document, ("html",), request.staging)
+    result = QuartoEngine(find_quarto()).render(request, Progress(quiet=True))
+    problems = {(p.rule, p.subject): str(p.location) for p in result.problems}
+    assert problems == {
+        ("xref.unresolved", "@fig-nope"): "doc.qmd:7", ("citation.unknown", "@ghost2020"): "doc.qmd:7",
+        ("var.unknown", "var:nope.x"): "doc.qmd:8", ("meta.unknown", "meta:nomet"): "doc.qmd:8",
+        ("shortcode.unknown", "{{< nosuch"): "doc.qmd:9"}
+    steps_done, interpreter = (project / "prerender.txt").read_text(encoding="utf-8").splitlines()
+    assert steps_done == "1"
+    assert os.path.samefile(interpreter, sys.executable)
+    html = result.outputs["html"].read_text(encoding="utf-8")
+    assert "<math" in html and "42" in html
+    assert not re.search(r"<script[^>]*src=\"https?://", html), "math or a polyfill loads from the network"
+
+
+@pytest.mark.quarto
+@pytest.mark.slow
+def test_real_quarto_version_keys_the_render(quarto_fixture):
+    project, _ = quarto_fixture
+    version = QuartoEngine(find_quarto()).tools({})["quarto"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)  # also from a build that prints it in colour
+    assert f"quarto|quarto={version}|" in (project / ".reportkit" / "state.json").read_text(encoding="utf-8")
+    result = run_report("render", "--explain", "--allow-warnings", project=project)
+    assert "render paper.qmd: up to date" in result.output, result.output
 
 
 def test_quarto_version_is_part_of_the_render_key(fixture_project, fake_quarto, monkeypatch):
@@ -173,3 +228,11 @@ def test_engines_name_their_own_inputs(fake_quarto):
     assert quarto.inputs() == []  # Quarto does not read the built-in engine's filters
     assert quarto.tools({}) == {"quarto": "1.11.0"} and quarto.fingerprint({}) == "quarto|quarto=1.11.0"
     assert builtin.tools({})["pandoc"] == "3.9" and builtin.fingerprint({}).startswith("builtin|pandoc=3.9|")
+
+
+def test_quarto_version_is_read_from_either_way_of_printing_it():
+    from reportkit.engines.quarto import version_of
+
+    assert version_of("1.11.0\n") == "1.11.0"
+    assert version_of("\x1b[1mquarto\x1b[22m \x1b[94m1.11.0\n\x1b[39m") == "1.11.0"  # a build from source
+    assert version_of("99.9.9-dev\n") == "99.9.9-dev"

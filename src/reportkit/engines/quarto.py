@@ -69,6 +69,14 @@ def find_quarto() -> str | None:
     return shutil.which("quarto")
 
 
+def version_of(output: str) -> str:
+    """The version in ``quarto --version``'s output: ``1.11.0`` from a release, also from a build
+    from source that prints ``quarto 1.11.0`` in colour."""
+    text = ANSI.sub("", output).strip()
+    match = re.search(r"\d+(?:\.\d+)+\S*", text)
+    return match.group(0) if match else text
+
+
 def math_method_chosen(request: RenderRequest) -> bool:
     """Whether the project or the document sets ``html-math-method`` (top level or under ``format: html:``)."""
     front = request.document.front_matter
@@ -128,8 +136,8 @@ class QuartoEngine(Engine):
         return []  # Quarto's own files are covered by its version (fingerprint)
 
     def tools(self, cache: dict) -> dict[str, str]:
-        """``quarto --version`` (0.6 s; remembered until the executable changes)."""
-        return {"quarto": executable_version(self.executable, cache)}
+        """Quarto's version (``quarto --version``, 0.6 s; remembered until the executable changes)."""
+        return {"quarto": version_of(executable_version(self.executable, cache))}
 
     def command(self, request: RenderRequest, fmt: str, out_dir: Path) -> list[str]:
         """The argument list (never a shell string) for one format. HTML math is MathML unless
