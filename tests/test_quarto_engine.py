@@ -19,7 +19,7 @@ from reportkit.engines.base import RenderRequest
 from reportkit.engines.quarto import find_quarto, parse_log
 from reportkit.progress import Progress
 from reportkit.project import Project
-from reportkit.protocol import STEPS_DONE_ENV
+from reportkit.protocol import STEPS_DONE_ENV, VALUE_CLASS
 from reportkit.source import Document
 
 # Quarto 1.11.0's own output (colour codes included), captured from real renders of documents with
@@ -104,7 +104,7 @@ def test_engine_selection(monkeypatch, tmp_path):
 FAKE_QUARTO = textwrap.dedent('''\
     #!{python}
     """Stand-in for quarto: copies pre-rendered outputs and prints what QUARTO_FAKE_LOG holds."""
-    import os, shutil, sys
+    import os, re, sys
     args = sys.argv[1:]
     if args == ["--version"]:
         print(os.environ.get("QUARTO_FAKE_VERSION", "1.11.0"))
@@ -117,7 +117,13 @@ FAKE_QUARTO = textwrap.dedent('''\
     print("steps-done=" + os.environ.get("{steps_done}", "unset") + " epoch=" + os.environ.get("SOURCE_DATE_EPOCH", "unset"))
     sys.stderr.write(os.environ.get("QUARTO_FAKE_LOG", ""))
     ext = {{"typst": "pdf", "html": "html"}}[fmt]
-    shutil.copy(os.path.join(os.environ["QUARTO_FAKE_OUTPUTS"], "paper." + ext), out)
+    with open(os.path.join(os.environ["QUARTO_FAKE_OUTPUTS"], "paper." + ext), "rb") as source:
+        data = source.read()
+    if ext == "html":  # as Quarto writes {{{{< var >}}}} values: plain text, no class (parity then reads the text)
+        data = re.sub(rb'<(a|span) [^>]*class="{value_class}"[^>]*>(.*?)</\\1>', rb"\\2", data)
+        data = data.replace(b'content="reportkit', b'content="quarto-1.11.0')
+    with open(os.path.join(out, "paper." + ext), "wb") as target:
+        target.write(data)
     print("Output created: paper." + ext)
 ''')
 
@@ -126,7 +132,7 @@ FAKE_QUARTO = textwrap.dedent('''\
 def fake_quarto(tmp_path, monkeypatch, rendered_fixture):
     script = tmp_path / "bin" / "quarto"
     script.parent.mkdir()
-    script.write_text(FAKE_QUARTO.format(python=sys.executable, steps_done=STEPS_DONE_ENV))
+    script.write_text(FAKE_QUARTO.format(python=sys.executable, steps_done=STEPS_DONE_ENV, value_class=VALUE_CLASS))
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("QUARTO_PATH", str(script))
     monkeypatch.setenv("QUARTO_FAKE_OUTPUTS", str(rendered_fixture / "_output"))
