@@ -36,7 +36,8 @@ KNOWN_DIFFERENCES = {
     "sections-deep": "third-level headings are numbered 1.1.1 in the PDF; Quarto's Typst default is "
                      "section-numbering 1.1.a (so 'Section 1.1.a' in its PDF, 1.1.1 in its HTML)",
     "citations-typst": "without `citeproc: true` Quarto's PDF cites with Typst's own bibliography (numbered "
-                       "'[1]', a 'Bibliography' heading); the built-in engine always formats with CSL",
+                       "'[1]', a 'Bibliography' heading), the built-in engine always with CSL; and without a "
+                       "`#refs` div Quarto's HTML heads the bibliography 'References', the built-in engine's not",
     "var-markdown": "Quarto reads _variables.yml values as markdown (a link, emphasis); the built-in engine "
                     "shows the markdown source as text",
 }
