@@ -31,7 +31,8 @@ QUARTOS_CHOICES = {
     "markup": "HTML class names, Quarto's title block, its Bootstrap page layout and scripts "
               "(the built-in engine writes Quarto's float/xref/callout classes, not the rest)",
     "other-formats": "Quarto's HTML links to the document's other formats ('Other Formats: Typst')",
-    "screen-reader": "Quarto's HTML repeats a titled callout's type ('Tip') in a visually hidden span",
+    "screen-reader": "Quarto's HTML repeats some text for screen readers in visually hidden spans (a titled "
+                     "callout's type, 'Tip'; the keys of a kbd shortcode)",
     "callout-icons": "Quarto's PDF draws callout icons (Font Awesome glyphs, '!' for important)",
     "line-breaks": "where lines and pages break, hyphenation, dot leaders in the table of contents, and the "
                    "order in which pdftotext reads table cells (also compared in layout order)",
@@ -198,7 +199,7 @@ BLOCKS = set("address article aside blockquote body br caption dd details div dl
              "footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot "
              "th thead tr ul".split())
 NOT_SHOWN = {"script", "style", "template", "title"}
-QUARTO_ONLY = {"screen-reader-only", "quarto-alternate-formats"}  # see QUARTOS_CHOICES
+QUARTO_ONLY = {"screen-reader-only", "visually-hidden", "quarto-alternate-formats"}  # see QUARTOS_CHOICES
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
 ICON = re.compile(r"^(?:[\ue000-\uf8ff]|!)$")  # a callout icon in Quarto's PDF
 LEADER = re.compile(r"^\.+$")

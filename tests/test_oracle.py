@@ -31,8 +31,6 @@ CASES = sorted(p.stem for p in ORACLE.glob("*.qmd") if not p.name.startswith("_"
 
 # What the built-in engine shows differently from Quarto today (each to be fixed in the engine, or refused).
 KNOWN_DIFFERENCES = {
-    "toc": "the table of contents is titled 'Contents'; Quarto's default title is 'Table of contents' "
-           "(toc-title-document in Quarto's _language.yml), in HTML and PDF",
     "sections-deep": "third-level headings are numbered 1.1.1 in the PDF; Quarto's Typst default is "
                      "section-numbering 1.1.a (so 'Section 1.1.a' in its PDF, 1.1.1 in its HTML)",
     "citations-typst": "without `citeproc: true` Quarto's PDF cites with Typst's own bibliography (numbered "
@@ -40,6 +38,16 @@ KNOWN_DIFFERENCES = {
                        "`#refs` div Quarto's HTML heads the bibliography 'References', the built-in engine's not",
     "var-markdown": "Quarto reads _variables.yml values as markdown (a link, emphasis); the built-in engine "
                     "shows the markdown source as text",
+    "crossref-options": "Quarto's PDF ignores fig-labels and title-delim ('Fig. 1: Bars', 'figure 1') where its "
+                        "HTML applies them ('Fig. I— Bars'); the built-in engine applies them in both",
+    "subfloats": "Quarto's PDF calls a subfigure 'Figure 1b' where its HTML says 'Figure 1 (b)'; the built-in "
+                 "engine says 'Figure 1 (b)' in both",
+    "kinds": "Quarto's PDF ends a theorem's or lemma's title with a period ('Theorem 1 (Sums).', 'Lemma 1.'); "
+             "the built-in engine's does not",
+    "footnotes": "Quarto's HTML heads the notes at the end 'Footnotes'; the built-in engine's notes have no heading",
+    "front-matter": "Quarto's title block labels its parts ('Authors', 'Affiliation', 'Published', 'Keywords' in "
+                    "HTML) and lists each author with an affiliation; the built-in engine numbers affiliations "
+                    "('Ada Example1') and writes 'Keywords: ...' and 'Abstract.'",
 }
 
 
