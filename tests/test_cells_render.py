@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from conftest import TESTS, run_report
-from reportkit.engines.quarto import find_quarto
 from test_filters import text_of
 
 pytestmark = pytest.mark.slow  # a whole project's cells: pandas, matplotlib, both formats
@@ -21,8 +20,7 @@ pytestmark = pytest.mark.slow  # a whole project's cells: pandas, matplotlib, bo
 PROJECT = TESTS / "cells_project"
 
 
-ENGINES = ["builtin", pytest.param("quarto", marks=pytest.mark.skipif(
-    find_quarto() is None, reason="Quarto is not installed here (no quarto on PATH, QUARTO_PATH unset)"))]
+ENGINES = ["builtin", pytest.param("quarto", marks=pytest.mark.quarto)]  # skipped, with the reason, without Quarto
 
 
 @pytest.fixture(scope="module", params=ENGINES)
