@@ -114,3 +114,47 @@ def test_quoted_values(tmp_path, to):
     assert re.search(rf'<a href="#{value_anchor("counts.total")}"[^>]*class="{VALUE_CLASS}"[^>]*>1,234</a>', out)
     # no provenance entry: the value stays text, in a span that still names its variable
     assert f'<span class="{VALUE_CLASS}" data-var="counts.share">5%</span>' in out
+
+
+# -- Quarto's custom float kinds, and references across the project's documents -------------------------
+
+SUPPLEMENTARY = {"custom": [{"kind": "float", "key": "stbl", "reference-prefix": "Table S",
+                             "space-before-numbering": False, "caption-location": "top"},
+                            {"kind": "float", "key": "sfig", "reference-prefix": "Figure S"}]}
+CUSTOM = ("::: {#stbl-a}\n| A |\n|---|\n| 1 |\n\nFirst.\n:::\n\n::: {#sfig-b}\n![](x.png)\n\nPicture.\n:::\n\n"
+          "::: {#stbl-c}\n| C |\n|---|\n| 2 |\n\nSecond.\n:::\n\nSee @stbl-c, @stbl-a and @sfig-b.\n")
+
+
+def test_custom_float_kinds_are_numbered_like_quarto(tmp_path):
+    page, problems = run(CUSTOM, tmp_path, crossref=SUPPLEMENTARY)
+    text = text_of(page)
+    assert "Table S1: First." in text and "Table S2: Second." in text and "Figure S 1: Picture." in text
+    assert "See Table S2, Table S1 and Figure S 1." in text and problems == []
+    typst, _ = run(CUSTOM, tmp_path, to="typst", crossref=SUPPLEMENTARY)
+    # Typst puts a space between supplement and number: "Table S" is split into "Table" and numbering "S1"
+    assert 'kind: "quarto-float-stbl", supplement: "Table", numbering: "S1")<stbl-a>' in typst
+    assert '#ref(<stbl-c>, supplement: [Table])' in typst
+    assert 'kind: "quarto-float-sfig", supplement: "Figure S")<sfig-b>' in typst
+
+
+def test_references_to_another_documents_floats(tmp_path):
+    links = {"stbl-x": {"href": "supplement.html#stbl-x", "text": "Table S3", "number": "3"},
+             "prov-a": {"href": "supplement.html#prov-a", "text": "", "number": ""}}
+    source = "See @stbl-x, [-@stbl-x] and @Stbl-x; also @tbl-missing.\n"
+    settings = {FILTER_METADATA: filter_settings("", links)}
+    page, problems = run(source, tmp_path, **settings)
+    assert '<a href="supplement.html#stbl-x" class="quarto-xref">Table S3</a>' in page
+    assert "See Table S3, 3 and Table S3; also" in text_of(page)
+    assert [p.subject for p in problems] == ["@tbl-missing"]
+    typst, _ = run(source, tmp_path, to="typst", **settings)
+    assert "See Table S3, 3 and Table S3" in typst and "supplement.html" not in typst
+
+
+def test_values_link_to_entries_of_another_document(tmp_path):
+    links = {value_anchor("counts.total"): {"href": "supplement.html#" + value_anchor("counts.total"),
+                                            "text": "", "number": ""}}
+    source = f"Counted {value_span('1,234', 'counts.total')} and {value_span('5%', 'counts.share')}.\n"
+    page, _ = run(source, tmp_path, **{FILTER_METADATA: filter_settings("", links)})
+    page = " ".join(page.split())
+    assert re.search(rf'<a href="supplement.html#{value_anchor("counts.total")}"[^>]*class="{VALUE_CLASS}"', page)
+    assert f'<span class="{VALUE_CLASS}" data-var="counts.share">5%</span>' in page

@@ -1,4 +1,5 @@
-"""Document metadata: merging project, document and format settings; Quarto-style authors."""
+"""Document metadata: merging project, document and format settings; Quarto-style authors; the float
+kinds a document's ``crossref`` settings declare."""
 
 from __future__ import annotations
 
@@ -154,3 +155,24 @@ def format_date(moment: datetime.datetime, date_format: str | None) -> str:
               "ddd": DAYS[moment.weekday()][:3], "HH": f"{moment.hour:02d}", "H": str(moment.hour),
               "mm": f"{moment.minute:02d}", "ss": f"{moment.second:02d}"}
     return DATE_TOKEN.sub(lambda m: m.group(1) if m.group(1) is not None else values[m.group(0)], pattern)
+
+
+FLOAT_KINDS = {"fig": "Figure", "tbl": "Table"}
+
+
+def float_kinds(crossref: Any, words: dict | None = None) -> dict[str, tuple[str, str, bool]]:
+    """Float kind -> (reference prefix, caption title, space before the number): figures and tables
+    (``crossref: fig-prefix``, ``fig-title``, ...; else ``words``, the document language's, else English)
+    and Quarto's custom float kinds (``crossref: custom:`` entries of kind float, with ``reference-prefix``,
+    ``caption-prefix`` and ``space-before-numbering``)."""
+    crossref = crossref if isinstance(crossref, dict) else {}
+    words = words or {}
+    kinds = {kind: (str(crossref.get(f"{kind}-prefix", words.get(kind, name))),
+                    str(crossref.get(f"{kind}-title", words.get(kind, name))), True)
+             for kind, name in FLOAT_KINDS.items()}
+    for entry in _as_list(crossref.get("custom")):
+        if isinstance(entry, dict) and entry.get("key") and str(entry.get("kind", "float")) == "float":
+            prefix = str(entry.get("reference-prefix", entry["key"]))
+            kinds[str(entry["key"])] = (prefix, str(entry.get("caption-prefix", prefix)),
+                                        entry.get("space-before-numbering") is not False)
+    return kinds

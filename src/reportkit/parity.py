@@ -18,12 +18,13 @@ from pathlib import Path
 
 from .checks import pdf_text
 from .errors import Problem
+from .metadata import float_kinds
 from .protocol import VALUE_CLASS, VALUE_NAME_ATTRIBUTE
 
 HEADING = re.compile(r"h[1-6]")
 NOT_SHOWN = ("script", "style", "title", "template")
 PREFIX_CHARS = 60  # how much of each caption / bibliography entry must match
-FLOAT_LABEL = re.compile(r"\{[^}]*#((?:fig|tbl)-[\w:.-]+)")
+FLOAT_LABEL = re.compile(r"\{[^}]*#([A-Za-z]+)-[\w:.-]+")
 # protocol.value_span's markdown: [text]{.class attribute="name"}
 VALUE_SPAN = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\{\." + re.escape(VALUE_CLASS) + r"\s+"
                         + re.escape(VALUE_NAME_ATTRIBUTE) + r'="([^"]*)"')
@@ -36,7 +37,7 @@ class Expected:
     ``title-delim``), how many float labels they hold, and the quoted values: how many the HTML
     marks (``values``, for an engine that marks them) and, by name, the texts a reader sees (``quoted``)."""
 
-    titles: tuple[str, str] = ("Figure", "Table")
+    titles: tuple[str, ...] = ("Figure", "Table")
     delimiter: str = ":"
     floats: int = 0
     values: int = 0
@@ -49,16 +50,18 @@ class Expected:
         crossref = crossref if isinstance(crossref, dict) else {}
         words = words or {}
         quoted = [(name, MARKDOWN_ESCAPE.sub(r"\1", text)) for text, name in VALUE_SPAN.findall(body)]
-        return cls(titles=(str(crossref.get("fig-title", words.get("fig", "Figure"))),
-                           str(crossref.get("tbl-title", words.get("tbl", "Table")))),
-                   delimiter=str(crossref.get("title-delim", ":")), floats=len(set(FLOAT_LABEL.findall(body))),
+        kinds = float_kinds(crossref, words)
+        labels = {m.group(0) for m in FLOAT_LABEL.finditer(body) if m.group(1).lower() in kinds}
+        return cls(titles=tuple(dict.fromkeys(title for _, title, _ in kinds.values())),
+                   delimiter=str(crossref.get("title-delim", ":")), floats=len(labels),
                    values=len(quoted) if marked else 0, quoted=tuple(dict.fromkeys(quoted)))
 
     def caption(self) -> re.Pattern:
-        """A numbered caption's start: ``Figure 3:`` (group 1 the title, group 2 the number, which
-        ``crossref: fig-labels`` may make roman or alphabetic)."""
-        titles = "|".join(re.escape(t) for t in self.titles)
-        return re.compile(rf"({titles})\s+([0-9A-Za-z]+){re.escape(self.delimiter)}")
+        """A numbered caption's start: ``Figure 3:``, or ``Table S3:`` for a kind numbered without a space
+        (group 1 the title, group 2 the number, which ``crossref: fig-labels`` may make roman or
+        alphabetic)."""
+        titles = "|".join(re.escape(t) for t in sorted(self.titles, key=len, reverse=True))
+        return re.compile(rf"({titles})\s*([0-9A-Za-z]+){re.escape(self.delimiter)}")
 
 
 @dataclass

@@ -51,16 +51,17 @@ def settle(problems: list[Problem], strict: bool, progress: Progress) -> None:
 
 
 def render_document(document: Document, formats: tuple[str, ...], engine: Engine, strict: bool,
-                    progress: Progress, record: Path | None = None) -> list[Path]:
+                    progress: Progress, record: Path | None = None, links: dict | None = None) -> list[Path]:
     """Render, check and publish one main document; returns the published paths. ``record``: the
-    document's executed cells (execute/step.py), for an engine that does not run cells itself."""
+    document's executed cells (execute/step.py), for an engine that does not run cells itself; ``links``:
+    the ids the project's other documents define (``xref.links``)."""
     settle(document.problems + document.missing_images(), strict, progress)
     project = document.project
     with Staging(project.output_dir) as staging:
         if record is not None:
             document, problems = executed(document, record, formats, staging.path / ".work" / "cells")
             settle(problems, strict, progress)
-        request = RenderRequest(document, formats, staging.path)
+        request = RenderRequest(document, formats, staging.path, links or {})
         result = engine.render(request, progress)
         problems = list(result.problems)
         with progress.step("check outputs"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import __version__
+from . import __version__, xref
 from .datapackage import package_files, require_valid, without_checksums
 from .engines.base import Engine
 from .execute import step as execution
@@ -82,8 +82,17 @@ def render_step(project: Project, main: Path, formats: tuple[str, ...], engine: 
     stem = project.stem(main)
     engine_files = [str(p) for p in engine.inputs()]
 
+    others = [m for m in project.main_inputs if m != main]
+
     def action():
-        render_document(reader.document(main), formats, engine, strict, progress, record)
+        document = reader.document(main)
+        render_document(document, formats, engine, strict, progress, record,
+                        xref.links(document, [reader.document(m) for m in others]))
+
+    def inputs() -> list[str]:
+        # the other documents' files too: a reference to their floats shows their numbers
+        own = reader.document(main).inputs
+        return list(dict.fromkeys([*own, *(f for m in others for f in reader.document(m).inputs), *engine_files]))
 
     # a render of fewer formats (a preview's HTML) keeps its own record, so that the full render's
     # record still says what the other formats were made from
@@ -91,7 +100,7 @@ def render_step(project: Project, main: Path, formats: tuple[str, ...], engine: 
     return Step(
         name=f"render {project.relative(main)}{suffix}", inputs=[project.relative(record)] if record else [], key=key,
         submit=local(action), outputs=[project.relative(project.output_dir / f"{stem}.{fmt}") for fmt in formats],
-        after=after, late_inputs=lambda: [*reader.document(main).inputs, *engine_files],
+        after=after, late_inputs=inputs,
     )
 
 

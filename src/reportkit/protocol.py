@@ -10,7 +10,8 @@ The sides are reportkit's Python, its Lua filters and a project's own analysis:
   ``{"rule": ..., "subject": ..., "message": ...}`` as the message; the built-in engine runs pandoc
   with ``--log`` and reads them back as :class:`reportkit.errors.Problem` values.
 - **Filter settings.** Python hands these names to the filters in the document metadata under
-  ``FILTER_METADATA`` (see :func:`filter_settings`), so the Lua code spells none of them.
+  ``FILTER_METADATA`` (see :func:`filter_settings`), so the Lua code spells none of them; the same
+  settings carry the ids of the project's other documents (``links``, see ``xref.py``).
 - **Project steps.** A worker process answers each request with one line starting ``WORKER_MARK``
   (``steps.WorkerPool``); a project's pre-render command sees ``STEPS_DONE_ENV=1`` when reportkit
   has already run its declared steps (the Quarto engine sets it).
@@ -39,14 +40,16 @@ def value_span(text: str, name: str) -> str:
     return f'[{text}]{{.{VALUE_CLASS} {VALUE_NAME_ATTRIBUTE}="{name}"}}'
 
 
-def filter_settings(doc_dir: str, words: dict[str, str]) -> dict:
+def filter_settings(doc_dir: str, words: dict[str, str], links: dict | None = None) -> dict:
     """What the Lua filters read from ``FILTER_METADATA``: names of this protocol, the main
-    document's folder relative to the project root (Typst resolves images against the root), and
-    the words Quarto prints in the document's language (``language.words``: "Figure", "Note", ...)."""
+    document's folder relative to the project root (Typst resolves images against the root),
+    the words Quarto prints in the document's language (``language.words``: "Figure", "Note", ...),
+    and the ids that the project's other documents define (``xref.links``: id -> href, text, number)."""
     return {
         "value-class": VALUE_CLASS,
         "value-attribute": VALUE_NAME_ATTRIBUTE,
         "anchor-prefix": ANCHOR_PREFIX,
         "doc-dir": doc_dir,
         "words": words,
+        "links": links or {},
     }

@@ -18,6 +18,7 @@ class RenderRequest:
     document: Document
     formats: tuple[str, ...]
     staging: Path
+    links: dict = field(default_factory=dict)  # ids of the project's other documents (xref.links)
 
     @property
     def project(self):

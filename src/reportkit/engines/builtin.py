@@ -137,7 +137,7 @@ class BuiltinEngine(Engine):
         self._check_files(meta, where)
         language = words(meta.get("lang"))
         meta[FILTER_METADATA] = filter_settings(project.relative(request.main.parent).replace("\\", "/").strip("."),
-                                                language)
+                                                language, request.links)
         meta.setdefault("toc-title", language["toc-title"])
         meta.setdefault("abstract-title", language["abstract-title"])
         if meta.get("number-sections") and fmt == "pdf":

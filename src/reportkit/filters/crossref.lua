@@ -12,10 +12,15 @@ What is numbered (kind = the label's prefix):
   equations   $$ ... $$ {#eq-x}
   sections    every heading is counted, numbered or not, as Quarto's crossref does (a document
               whose top level is ## numbers it 1, 2, ...); HTML shows numbers only with number-sections
+  custom      Quarto's custom float kinds (crossref: custom: [{kind: float, key, reference-prefix,
+              caption-prefix, space-before-numbering, caption-location}]): "Table S1" with
+              space-before-numbering: false
 Words come from the document's language (reportkit-filters.words, from Quarto's language files)
 and the `crossref:` options (<kind>-title, <kind>-prefix, <kind>-labels, subref-labels,
 title-delim, ref-hyperlink). Reference forms: @fig-x, @Fig-x, [-@fig-x], [See @fig-x],
-[@fig-a; @fig-b].
+[@fig-a; @fig-b]. A reference to a float of another document of the project (listed by the
+Python side in reportkit-filters.links, see xref.py) becomes that float's text ("Table S3"),
+linked to it in HTML.
 
 Problems (unresolved references, duplicate labels, unknown citation keys) are pandoc
 warnings whose message is a JSON object {rule, subject, message} (reportkit/protocol.py);
@@ -36,6 +41,8 @@ local number_sections = false
 local shift_headings = 0  -- Typst: -1 when the document has no level-1 heading (as Quarto)
 local doc_dir = ""        -- main document folder, relative to the project root (Typst root)
 local cap_location = {}   -- float kind -> "top" | "bottom"
+local CUSTOM = {}         -- custom float kind -> { prefix, title, space (false: "Table S1") }
+local external = {}       -- id of another document -> { href, text, number }
 local options_margin_citations = false
 
 local function is_typst() return FORMAT:match("typst") ~= nil end
@@ -62,8 +69,32 @@ local function option(key, default)
   return value
 end
 
-local function title_of(kind) return option(kind .. "-title", words[kind] or kind) end
-local function prefix_of(kind) return option(kind .. "-prefix", words[kind] or kind) end
+local function title_of(kind)
+  if CUSTOM[kind] then return CUSTOM[kind].title end
+  return option(kind .. "-title", words[kind] or kind)
+end
+local function prefix_of(kind)
+  if CUSTOM[kind] then return CUSTOM[kind].prefix end
+  return option(kind .. "-prefix", words[kind] or kind)
+end
+
+-- A title or prefix and a number as a reader sees them: "Figure 3" (no-break space between), or
+-- "Table S3" for a custom kind declared with space-before-numbering: false.
+local function with_number(kind, words_before, number)
+  if CUSTOM[kind] and CUSTOM[kind].space == false then return words_before .. number end
+  return words_before .. NBSP .. number
+end
+
+-- Typst prints a figure's supplement, a space and its number. A prefix set directly before the number
+-- ("Table S" + "3") is split: its last word goes into the number ("S3").
+local function typst_title(kind, number)
+  local title = title_of(kind)
+  if not (CUSTOM[kind] and CUSTOM[kind].space == false) then return title, number end
+  local head, tail = title:match("^(.-)%s*(%S+)$")
+  return head or "", (tail or "") .. number
+end
+
+local function label_of(id) return id:sub(1, 1):lower() .. id:sub(2) end  -- @Fig-x refers to #fig-x
 local function delimiter() return option("title-delim", ":") end
 
 -- "arabic", "roman", "roman i", "alpha a", "alpha A" (Quarto's *-labels options)
@@ -225,7 +256,7 @@ end
 
 -- "Figure 1:" followed by a space, as inlines (title-delim may be any text)
 local function caption_label(kind, id)
-  return pandoc.Inlines({ pandoc.Str(title_of(kind) .. NBSP .. entries[id].number .. delimiter()), pandoc.Space() })
+  return pandoc.Inlines({ pandoc.Str(with_number(kind, title_of(kind), entries[id].number) .. delimiter()), pandoc.Space() })
 end
 
 ---------------------------------------------------------------------------------------
@@ -233,11 +264,24 @@ end
 ---------------------------------------------------------------------------------------
 local function typst_escape(s) return (s:gsub("\\", "\\\\"):gsub('"', '\\"')) end
 
+-- A float of another document of the project: its text there ("Table S3"), linked to it in HTML.
+local function external_reference(citation, elsewhere)
+  local text = pandoc.Inlines({})
+  if #citation.prefix > 0 then text:extend(citation.prefix) text:insert(pandoc.Str(NBSP)) end
+  local shown = (#citation.prefix > 0 or citation.mode == "SuppressAuthor") and elsewhere.number or elsewhere.text
+  if citation.id:match("^%u") then shown = capitalise(shown) end
+  text:insert(pandoc.Str(shown))
+  if not is_html() or option("ref-hyperlink", "true") == "false" then return text end
+  return pandoc.Inlines({ pandoc.Link(text, elsewhere.href, "", pandoc.Attr("", { "quarto-xref" })) })
+end
+
 local function reference(citation)
   local id = citation.id
   local kind = kind_of(id)
-  local key = kind .. id:sub(#kind + 1)  -- @Fig-x refers to #fig-x
-  if not entries[key] or entries[key].kind ~= kind then
+  local key = label_of(id)
+  if not kind or not entries[key] or entries[key].kind ~= kind then
+    local elsewhere = external[key]
+    if elsewhere and elsewhere.text ~= "" then return external_reference(citation, elsewhere) end
     problem("xref.unresolved", "@" .. id, "unresolved cross-reference @" .. id)
     return pandoc.Inlines({ pandoc.Strong({ pandoc.Str("?@" .. id) }) })
   end
@@ -245,12 +289,14 @@ local function reference(citation)
   if #citation.prefix > 0 then
     text:extend(citation.prefix)
     text:insert(pandoc.Str(NBSP))
+    text:insert(pandoc.Str(number_of(key)))
   elseif citation.mode ~= "SuppressAuthor" then
     local prefix = prefix_of(kind)
     if id:match("^%u") then prefix = capitalise(prefix) end
-    text:insert(pandoc.Str(prefix .. NBSP))
+    text:insert(pandoc.Str(with_number(kind, prefix, number_of(key))))
+  else
+    text:insert(pandoc.Str(number_of(key)))
   end
-  text:insert(pandoc.Str(number_of(key)))
   if option("ref-hyperlink", "true") == "false" then return text end
   if is_typst() then
     local out = pandoc.Inlines({ pandoc.RawInline("typst", "#link(<" .. key .. ">)[") })
@@ -282,7 +328,7 @@ end
 local function resolve_cite(cite)
   local refs, others = pandoc.List(), pandoc.List()
   for _, c in ipairs(cite.citations) do
-    if kind_of(c.id) then refs:insert(c) else others:insert(c) check_citation(c) end
+    if kind_of(c.id) or external[label_of(c.id)] then refs:insert(c) else others:insert(c) check_citation(c) end
   end
   if #refs == 0 then return nil end
   local out = pandoc.Inlines({})
@@ -490,8 +536,9 @@ local function make_float(kind, id, body, caption, sub_of, keep_together)
   local line = pandoc.Inlines({ pandoc.RawInline("typst", string.format(
     "], caption: figure.caption(position: %s, separator: [%s ], [", position, typst_escape(delimiter()))) })
   line:extend(numbered and caption or full_caption)
-  local numbering = numbered and string.format('(..) => "%s"', typst_escape(entry.number)) or "none"
-  local supplement = numbered and string.format('"%s"', typst_escape(title_of(kind))) or "none"
+  local title, number = typst_title(kind, numbered and entry.number or "")
+  local numbering = numbered and string.format('(..) => "%s"', typst_escape(number)) or "none"
+  local supplement = numbered and string.format('"%s"', typst_escape(title)) or "none"
   local float_kind = (sub and "quarto-subfloat-" or "quarto-float-") .. kind
   line:insert(pandoc.RawInline("typst", string.format(']), kind: "%s", supplement: %s, numbering: %s, outlined: %s)%s%s',
     float_kind, supplement, numbering, numbered and "true" or "false", id ~= "" and ("<" .. id .. ">") or "",
@@ -700,7 +747,23 @@ local function read_settings(meta)
   if settings["doc-dir"] then doc_dir = pandoc.utils.stringify(settings["doc-dir"]) end
   for key, value in pairs(settings["words"] or {}) do words[key] = pandoc.utils.stringify(value) end
   for key, value in pairs(meta.crossref or {}) do
-    options[key] = type(value) == "boolean" and tostring(value) or pandoc.utils.stringify(value)
+    if key ~= "custom" then
+      options[key] = type(value) == "boolean" and tostring(value) or pandoc.utils.stringify(value)
+    end
+  end
+  local custom = meta.crossref and meta.crossref.custom
+  for _, entry in ipairs(type(custom) == "table" and custom or {}) do
+    local key = entry.key and pandoc.utils.stringify(entry.key)
+    if key and pandoc.utils.stringify(entry.kind or "float") == "float" then
+      local prefix = pandoc.utils.stringify(entry["reference-prefix"] or key)
+      CUSTOM[key] = { prefix = prefix, space = entry["space-before-numbering"] ~= false,
+                      title = entry["caption-prefix"] and pandoc.utils.stringify(entry["caption-prefix"]) or prefix }
+      FLOAT_CAPTION[key] = pandoc.utils.stringify(entry["caption-location"] or "bottom")
+    end
+  end
+  for id, entry in pairs(settings["links"] or {}) do
+    external[id] = { href = pandoc.utils.stringify(entry.href or ""), text = pandoc.utils.stringify(entry.text or ""),
+                     number = pandoc.utils.stringify(entry.number or "") }
   end
   number_sections = meta["number-sections"] == true
   options_margin_citations = meta["citation-location"] and pandoc.utils.stringify(meta["citation-location"]) == "margin"

@@ -3,7 +3,9 @@ reportkit vars filter: values substituted for {{< var name >}} arrive as spans w
 protocol's value class and the variable's name in an attribute (names: reportkit/protocol.py,
 handed over in the metadata under reportkit-filters). In HTML, a value whose provenance entry
 exists (an element with id <anchor-prefix><name, dots as hyphens>) becomes a link to it, with a
-hover title; otherwise, and in every other format, the value is plain text.
+hover title; an entry that another document of the project holds (listed by the Python side under
+the filter settings' "links") is linked there; otherwise, and in every other format, the value is
+plain text.
 
 One walk links every value and notes every id; a second walk, only needed when some entry
 is missing, turns those links back into plain spans.
@@ -38,9 +40,17 @@ function Pandoc(doc)
   local missing = false
   for target in pairs(targets) do missing = missing or not ids[target] end
   if not missing then return doc end
+  -- an entry of another document of the project (the filter settings' "links"): link to it there
+  local elsewhere = settings.links or {}
   doc.blocks = doc.blocks:walk({
     Link = function(link)
-      if link.classes:includes(VALUE) and not ids[link.target:sub(2)] then
+      local target = link.target:sub(2)
+      if link.classes:includes(VALUE) and not ids[target] then
+        local entry = elsewhere[target]
+        if entry then
+          link.target = pandoc.utils.stringify(entry.href)
+          return link
+        end
         return pandoc.Span(link.content, pandoc.Attr("", { VALUE }, { { ATTRIBUTE, link.attributes[ATTRIBUTE] } }))
       end
     end,
