@@ -292,9 +292,10 @@ def markdown_table(display: pd.DataFrame, align: dict[str, str] | None = None) -
 def write_table(res: "Results", name: str, display: pd.DataFrame, caption: str, data: list[str],
                 function: Callable, source: str, csv: pd.DataFrame | None = None,
                 align: dict[str, str] | None = None) -> None:
-    """Write ``<name>.md`` (pipe table + ``: Caption. Source: … {#tbl-name}``) and ``<name>.csv`` (the
-    numbers), and record which data files and code made it."""
-    text = markdown_table(display, align) + f"\n\n: {caption.rstrip('.')}. Source: {source.rstrip('.')}. {{#tbl-{name}}}\n"
+    """Write ``<name>.md`` (pipe table + ``: Caption. Source: …``) and ``<name>.csv`` (the numbers), and
+    record which data files and code made it. The label is the including document's: it wraps the include
+    in ``::: {#tbl-name}`` (or a supplementary kind, ``::: {#stbl-name}``)."""
+    text = markdown_table(display, align) + f"\n\n: {caption.rstrip('.')}. Source: {source.rstrip('.')}.\n"
     md, csv_path = table_paths(name)
     (ROOT / md).parent.mkdir(parents=True, exist_ok=True)
     (ROOT / md).write_text(text, encoding="utf-8")

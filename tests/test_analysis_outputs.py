@@ -121,14 +121,26 @@ def test_missing_values_are_listed_in_data_gaps(two_runs):
             assert f"`{v['name']}`" in gaps
 
 
-def test_every_figure_and_table_is_embedded_and_referenced(two_runs):
-    chapters = "\n".join(q.read_text(encoding="utf-8") for q in (ROOT / "report/chapters").glob("*.qmd"))
+def test_every_figure_and_table_is_embedded_once_and_referenced(two_runs):
+    """Each generated figure and table is placed in the article or in the supplement, under a label of a
+    figure/table kind there (fig/tbl, or the supplement's sfig/stbl), and the article refers to it."""
+    article = "\n".join(q.read_text(encoding="utf-8") for q in (ROOT / "report/chapters").glob("*.qmd"))
+    sources = {"article": article, "supplement": (ROOT / "report/supplement.qmd").read_text(encoding="utf-8")}
     for p in two_runs.first:
         name = p.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         if p.endswith(".svg"):
-            assert f"generated/figures/{name}.svg){{#fig-{name}" in chapters, p
-            assert f"@fig-{name}" in chapters, p
+            placed = {doc for doc, text in sources.items() if re.search(
+                {"article": rf"generated/figures/{name}\.svg\){{#fig-{name}\b",
+                 "supplement": rf"::: {{#sfig-{name}}}\n!\[\]\(generated/figures/{name}\.svg"}[doc], text)}
+            label = "fig" if placed == {"article"} else "sfig"
         elif p.startswith("report/generated/tables/") and p.endswith(".md"):
-            assert f"{{{{< include /report/generated/tables/{name}.md >}}}}" in chapters, p
-            assert f"@tbl-{name}" in chapters, p
-            assert f"{{#tbl-{name}}}" in (two_runs.root / p).read_text(encoding="utf-8")
+            include = f"{{{{< include /report/generated/tables/{name}.md >}}}}"
+            kinds = {"article": "tbl", "supplement": "stbl"}
+            placed = {doc for doc, text in sources.items()
+                      if re.search(rf"::: {{#{kinds[doc]}-{name}}}\n" + re.escape(include), text)}
+            label = "tbl" if placed == {"article"} else "stbl"
+            assert "{#" not in (two_runs.root / p).read_text(encoding="utf-8"), f"{p} carries its own label"
+        else:
+            continue
+        assert len(placed) == 1, f"{p} placed in {sorted(placed) or 'no document'}"
+        assert f"@{label}-{name}" in article, f"the article never refers to {label}-{name}"

@@ -89,10 +89,23 @@ def assert_reviewable(page, errors, outside):
     images = page.eval_on_selector_all("img", "els => els.map(e => [e.getAttribute('src').slice(0, 40), e.naturalWidth])")
     assert images, "page has no images"
     assert all(width > 0 for _, width in images), f"images not loaded: {images}"
+    # links within the page need their target here; links to another page of the project (a value's
+    # provenance entry, a supplementary table) are checked against that page
     missing = page.eval_on_selector_all(
         "a.quarto-xref, .citation a, a[data-var]",
-        "els => els.filter(e => !document.getElementById(decodeURIComponent(e.hash.slice(1)))).map(e => e.href)")
+        "els => els.filter(e => e.pathname === location.pathname)"
+        ".filter(e => !document.getElementById(decodeURIComponent(e.hash.slice(1)))).map(e => e.href)")
     assert missing == [], f"links without a target: {missing}"
+    elsewhere = page.eval_on_selector_all(
+        "a.quarto-xref, a[data-var]",
+        "els => els.filter(e => e.pathname !== location.pathname).map(e => [e.pathname, decodeURIComponent(e.hash.slice(1))])")
+    for path in {p for p, _ in elsewhere}:
+        other = page.context.new_page()
+        other.goto(page.url.rsplit("/", 1)[0] + path[path.rfind("/"):], wait_until="load")
+        ids = set(other.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+        other.close()
+        lost = [target for p, target in elsewhere if p == path and target not in ids]
+        assert lost == [], f"links to {path} without a target there: {lost[:5]}"
     text = page.inner_text("body")
     for marker in ("?@", "?var:", "??"):
         assert marker not in text, f"marker {marker} in page text"
@@ -131,7 +144,19 @@ def test_paper_page_in_chromium(browser, serve, rendered_paper, tmp_path):
     page, errors, outside = open_page(browser, f"{base}/paper.html")
     assert_reviewable(page, errors, outside)
     assert_toc_works(page)
+    # quoted values link to their provenance entries, which the supplement holds
+    targets = page.eval_on_selector_all("a[data-var]", "els => els.map(e => e.pathname.split('/').pop())")
+    assert targets and set(targets) == {"supplement.html"}
     screenshot(page, tmp_path, "paper.png")
+
+
+def test_supplement_page_in_chromium(browser, serve, rendered_paper, tmp_path):
+    base = serve(rendered_paper / "_output")
+    page, errors, outside = open_page(browser, f"{base}/supplement.html")
+    assert_reviewable(page, errors, outside)
+    assert_toc_works(page)
+    assert page.locator("#prov-diaspora-uzb-count_2021").count() == 1
+    screenshot(page, tmp_path, "supplement.png")
 
 
 def test_file_url_works_offline_too(browser, rendered_fixture):

@@ -68,3 +68,22 @@ def test_every_float_in_the_sources_has_a_numbered_caption(rendered):
     for kind, prefix in (("Figure", "fig"), ("Table", "tbl")):
         ids = set(re.findall(rf"\{{#{prefix}-[\w-]+", text))
         assert ids and len(caption_numbers(pdf, kind)) == len(ids), kind
+
+
+@pytest.mark.slow
+def test_supplement_pdf_as_read(rendered_paper):
+    """The supplement numbers its own floats S1, S2… (the sources' sfig/stbl labels), in order, and is a
+    complete PDF like the article."""
+    reader = PdfReader(str(rendered_paper / "_output" / "supplement.pdf"))
+    assert 2 <= len(reader.pages) < 80
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    source = (rendered_paper / "report" / "supplement.qmd").read_text(encoding="utf-8")
+    for kind, prefix in (("Figure", "sfig"), ("Table", "stbl")):
+        numbers = [int(n) for n in re.findall(rf"{kind} S(\d+):", text)]
+        labels = re.findall(rf"\{{#{prefix}-[\w-]+", source)
+        assert labels and numbers == list(range(1, len(labels) + 1)), f"{kind} S captions: {numbers}"
+    assert not re.search(r"(Figure|Table) \d+:", text), "an unnumbered-S caption in the supplement"
+    for marker in ("?@", "?var:", "??"):
+        assert marker not in text
+    assert all(fonts(reader).values())
+    assert reader.metadata.title == "Supplementary Material"

@@ -76,8 +76,10 @@ def test_rows_with_wrapped_cells_count_once(tmp_path):
 
 
 @pytest.mark.slow
-def test_paper_pdf_has_no_overprinted_words_and_no_short_table_split(rendered_paper):
-    pdf = rendered_paper / "_output" / "paper.pdf"
+@pytest.mark.parametrize("name", ["paper", "supplement"])
+def test_no_overprinted_words_and_no_short_table_split(rendered_paper, name):
+    pdf = rendered_paper / "_output" / f"{name}.pdf"
     overlaps = overlapping_glyphs(pdf)
     assert not overlaps, "\n".join(map(str, overlaps[:10]))
-    assert not bad_table_splits(pdf, TABLE_SIZE)
+    splits = bad_table_splits(pdf, TABLE_SIZE)
+    assert not splits, "\n".join(map(str, splits))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 import yaml
@@ -43,3 +44,46 @@ def test_paper_html_references_resolve(rendered_paper):
     chapters = "\n".join(p.read_text(encoding="utf-8") for p in (rendered_paper / "report").rglob("*.qmd"))
     for ref in set(re.findall(r"@((?:fig|tbl|sec)-[\w-]+)", chapters)):
         assert f'href="#{ref}"' in html, f"@{ref} not rendered as a link"
+
+
+class MainText(HTMLParser):
+    """Words of the article's running text in its HTML: paragraphs and list items of the body, not the title
+    block, abstract, table of contents, figures, tables or references."""
+
+    SKIP = ("figure", "table", "nav", "header")
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.words, self._skip, self._text = 0, [], 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        skip = tag in self.SKIP or a.get("id") in ("refs", "title-block-header") or "abstract" in (a.get("class") or "")
+        self._skip.append(tag if skip else None)
+        if tag in ("p", "li"):
+            self._text += 1
+
+    def handle_endtag(self, tag):
+        while self._skip:
+            if self._skip.pop() == tag or tag not in self.SKIP:
+                break
+        if tag in ("p", "li") and self._text:
+            self._text -= 1
+
+    def handle_data(self, data):
+        if self._text and not any(self._skip):
+            self.words += len(data.split())
+
+
+def test_article_within_the_journals_limits(rendered_paper):
+    """Frontiers' Original Research limits, as issue 13 states them: at most 30 pages here, 12,000 words of
+    main text, 15 figures and tables together, a running title of at most five words."""
+    pages = [re.sub(r"\s+", " ", p) for p in pdf_text(rendered_paper / "_output" / "paper.pdf")]
+    assert len(pages) <= 30
+    reader = MainText()
+    reader.feed((rendered_paper / "_output" / "paper.html").read_text(encoding="utf-8"))
+    assert 5_000 < reader.words <= 12_000
+    floats = set(re.findall(r"(Figure|Table) (\d+):", " ".join(pages)))
+    assert 0 < len(floats) <= 15
+    config = yaml.safe_load((rendered_paper / "_quarto.yml").read_text(encoding="utf-8"))
+    assert len(config["running-title"].split()) <= 5
