@@ -19,7 +19,8 @@ from reportkit.protocol import FILTER_METADATA, VALUE_CLASS, filter_settings, va
 def run(markdown: str, tmp_path: Path, to: str = "html", **meta) -> tuple[str, list]:
     """pandoc with reportkit's filters (and citeproc when references are given): (output, problems)."""
     metadata = {k.replace("_", "-"): v for k, v in meta.items()}
-    metadata[FILTER_METADATA] = filter_settings("", words(metadata.get("lang")))
+    # links: ids of the project's other documents (xref.links), handed over in the filter settings
+    metadata[FILTER_METADATA] = filter_settings("", words(metadata.get("lang")), metadata.pop("links", None))
     meta_file, log = tmp_path / "meta.yml", tmp_path / "log.json"
     meta_file.write_text(yaml.safe_dump(metadata), encoding="utf-8")
     out = tmp_path / f"out.{to}"
@@ -131,22 +132,21 @@ def test_custom_float_kinds_are_numbered_like_quarto(tmp_path):
     assert "Table S1: First." in text and "Table S2: Second." in text and "Figure S 1: Picture." in text
     assert "See Table S2, Table S1 and Figure S 1." in text and problems == []
     typst, _ = run(CUSTOM, tmp_path, to="typst", crossref=SUPPLEMENTARY)
-    # Typst puts a space between supplement and number: "Table S" is split into "Table" and numbering "S1"
-    assert 'kind: "quarto-float-stbl", supplement: "Table", numbering: "S1")<stbl-a>' in typst
-    assert '#ref(<stbl-c>, supplement: [Table])' in typst
-    assert 'kind: "quarto-float-sfig", supplement: "Figure S")<sfig-b>' in typst
+    # Typst puts a space between supplement and number: "Table S" is split into "Table" and number "S1"
+    assert 'kind: "quarto-float-stbl", supplement: "Table", numbering: (..) => "S1", outlined: true)<stbl-a>' in typst
+    assert '#link(<stbl-c>)[Table S2]' in typst
+    assert 'kind: "quarto-float-sfig", supplement: "Figure S", numbering: (..) => "1", outlined: true)<sfig-b>' in typst
 
 
 def test_references_to_another_documents_floats(tmp_path):
     links = {"stbl-x": {"href": "supplement.html#stbl-x", "text": "Table S3", "number": "3"},
              "prov-a": {"href": "supplement.html#prov-a", "text": "", "number": ""}}
     source = "See @stbl-x, [-@stbl-x] and @Stbl-x; also @tbl-missing.\n"
-    settings = {FILTER_METADATA: filter_settings("", links)}
-    page, problems = run(source, tmp_path, **settings)
+    page, problems = run(source, tmp_path, links=links)
     assert '<a href="supplement.html#stbl-x" class="quarto-xref">Table S3</a>' in page
     assert "See Table S3, 3 and Table S3; also" in text_of(page)
     assert [p.subject for p in problems] == ["@tbl-missing"]
-    typst, _ = run(source, tmp_path, to="typst", **settings)
+    typst, _ = run(source, tmp_path, to="typst", links=links)
     assert "See Table S3, 3 and Table S3" in typst and "supplement.html" not in typst
 
 
@@ -154,7 +154,7 @@ def test_values_link_to_entries_of_another_document(tmp_path):
     links = {value_anchor("counts.total"): {"href": "supplement.html#" + value_anchor("counts.total"),
                                             "text": "", "number": ""}}
     source = f"Counted {value_span('1,234', 'counts.total')} and {value_span('5%', 'counts.share')}.\n"
-    page, _ = run(source, tmp_path, **{FILTER_METADATA: filter_settings("", links)})
+    page, _ = run(source, tmp_path, links=links)
     page = " ".join(page.split())
     assert re.search(rf'<a href="supplement.html#{value_anchor("counts.total")}"[^>]*class="{VALUE_CLASS}"', page)
     assert f'<span class="{VALUE_CLASS}" data-var="counts.share">5%</span>' in page
