@@ -87,3 +87,12 @@ def test_article_within_the_journals_limits(rendered_paper):
     assert 0 < len(floats) <= 15
     config = yaml.safe_load((rendered_paper / "_quarto.yml").read_text(encoding="utf-8"))
     assert len(config["running-title"].split()) <= 5
+
+
+def test_corresponding_author_is_explained_without_an_email(rendered_paper):
+    """The asterisk after the corresponding author is explained in both formats, with the name only when
+    no e-mail address is known (none is invented)."""
+    page = (rendered_paper / "_output" / "paper.html").read_text(encoding="utf-8")
+    assert '<p class="correspondence"><sup>*</sup>Correspondence: Kuralay Nurbek</p>' in page
+    first = re.sub(r"\s+", " ", pdf_text(rendered_paper / "_output" / "paper.pdf")[0])
+    assert "*Correspondence: Kuralay Nurbek" in first and "@" not in first.split("Correspondence")[1][:40]
