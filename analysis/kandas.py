@@ -106,7 +106,7 @@ def run_kandas() -> None:
     ax.grid(axis="y", visible=False)
     write_figure(res, fig, "kandas-origin", [ARRIVALS, SHARES], origin_table)
 
-    display = pd.DataFrame({"Period": labels, "Scope": origins["scope"],
+    display = pd.DataFrame({"Period": labels,
                             "Kandas (persons)": [cell("count", v) for v in origins["persons"]],
                             **{f"{style.COUNTRY_NAMES[o].capitalize()} (%)": [cell("pct_printed", v) for v in origins[o]]
                                for o in ORIGINS}})
