@@ -121,3 +121,14 @@ def test_a_change_in_the_supplement_renders_the_article_again(project):
                                                          "Another.\n:::\n\n::: {#stbl-detail}"), encoding="utf-8")
     assert run_report("render", "--engine", "builtin", "--to", "html", project=project).exit_code == 0
     assert ">Table S3</a>" in (project / "_output" / "article.html").read_text(encoding="utf-8")
+
+
+def test_report_check_knows_the_other_documents_floats(project):
+    """`report check` resolves references to another document's floats as a render does, and still reports
+    a reference that no document defines."""
+    (project / "article.qmd").write_text(ARTICLE.replace(" and @tbl-nowhere", ""), encoding="utf-8")
+    result = run_report("check", project=project)
+    assert result.exit_code == 0, result.output
+    (project / "article.qmd").write_text(ARTICLE, encoding="utf-8")
+    result = run_report("check", project=project)
+    assert result.exit_code != 0 and "@tbl-nowhere" in result.output and "@stbl-detail" not in result.output

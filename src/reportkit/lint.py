@@ -16,6 +16,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from . import xref
 from .datapackage import require_valid
 from .engines import BuiltinEngine
 from .errors import Location, Problem, ReportError
@@ -59,9 +60,12 @@ def source_problems(project: Project) -> list[Problem]:
         if data is not None and graph.reasons(data, graph.fingerprints.digests(data.inputs)):
             validated = pool.submit(require_valid, options.data_package, options.required_provenance,
                                     options.data_rebuild, project.root)
-        for main in project.main_inputs:
-            problems += document_problems(Document.read(project, main), options.number_rules, produced,
-                                          values_known=not (stale and VARIABLES_NAME in produced))
+        documents = [Document.read(project, main) for main in project.main_inputs]
+        for document in documents:
+            others = [d for d in documents if d is not document]
+            problems += document_problems(document, options.number_rules, produced,
+                                          values_known=not (stale and VARIABLES_NAME in produced),
+                                          links=xref.links(document, others))
         if validated is not None:
             validated.result()  # raises DataError (exit 5) with every data problem
             graph.record(data)  # the data passed: the next check (or render) need not validate it again
@@ -69,11 +73,12 @@ def source_problems(project: Project) -> list[Problem]:
 
 
 def document_problems(document: Document, rules: NumberRules, produced: set[str] = frozenset(),
-                      values_known: bool = True) -> list[Problem]:
-    """One document's problems (see the module's docstring)."""
+                      values_known: bool = True, links: dict | None = None) -> list[Problem]:
+    """One document's problems (see the module's docstring); ``links``: the ids the project's other
+    documents define, which its references may name (``xref.links``)."""
     problems = [p for p in document.problems if values_known or p.rule != "var.unknown"]
     with tempfile.TemporaryDirectory(prefix="report-check-") as work, ThreadPoolExecutor(1) as pool:
-        filtered = pool.submit(BuiltinEngine().check, document, Path(work))  # pandoc runs meanwhile
+        filtered = pool.submit(BuiltinEngine().check, document, Path(work), links)  # pandoc runs meanwhile
         problems += typed_numbers(document, rules) + document.missing_images(produced)
         try:
             # a reference to a float a code cell makes resolves once the cells ran (render), not here

@@ -268,10 +268,11 @@ class BuiltinEngine(Engine):
             raise EngineError(f"Typst could not compile {request.project.relative(typ)}:\n{exc}") from exc
 
     # -- checking without rendering ------------------------------------------------------
-    def check(self, document: Document, work: Path) -> list[Problem]:
+    def check(self, document: Document, work: Path, links: dict | None = None) -> list[Problem]:
         """What the filters report for ``document`` (unresolved references, duplicate labels, unknown
-        citation keys), from one pandoc pass with the filters into its AST: nothing is written."""
-        request = RenderRequest(document, ("html",), work)
+        citation keys), from one pandoc pass with the filters into its AST: nothing is written. ``links``:
+        the ids the project's other documents define (``xref.links``)."""
+        request = RenderRequest(document, ("html",), work, links or {})
         body, log = work / "body.md", work / "check.log.json"
         body.write_text(document.expanded.body, encoding="utf-8")
         meta = self._write_meta(work / "meta-check.yml", self.metadata(request, "html"))
