@@ -10,7 +10,7 @@ from conftest import REPO, run_report
 from reportkit import numbers
 from reportkit.lint import project_typed_numbers
 from reportkit.project import Project
-from reportkit.protocol import VALUE_CLASS
+from reportkit.protocol import VALUE_CLASS, value_span
 from reportkit.source import Document
 
 
@@ -113,3 +113,40 @@ def test_fixture_passes(fixture_project: Path):
 def test_repository_chapters_pass():
     problems = project_typed_numbers(Project.load(REPO))
     assert problems == [], "\n".join(str(p) for p in problems)
+
+
+# -- number words, false precision, bibliography entries never cited (issue 13) ------------------------------
+
+@pytest.mark.parametrize("line", [
+    "Remittances are a third of the economy.", "The share fell by more than half.", "Two-thirds of them moved.",
+    "Dozens of centres opened.", "A ten-year visa was introduced.", "The estimate is several-fold the count.",
+])
+def test_number_words_are_reported(line):
+    found = numbers.scan_line(line)
+    assert [f.rule for f in found] == ["prose.number-word"], found
+
+
+@pytest.mark.parametrize("line", [
+    "Third, the breadth of the work varies.", "In the first half of 2024 arrivals grew.", "A half-year report.",
+    "The four countries differ.",
+])
+def test_ordinals_periods_and_small_counts_are_not_number_words(line):
+    assert numbers.scan_line(line) == []
+
+
+def test_false_precision_of_quoted_values():
+    span = lambda text: value_span(text, "x.y")
+    assert [f.rule for f in numbers.scan_line(f"There were {span('10,712.3')} Tajiks per Kazakh.")] == ["value.precision"]
+    assert [f.rule for f in numbers.scan_line(f"about {span('586,653')} people")] == ["value.precision"]
+    assert numbers.scan_line(f"about {span('587,000')} people") == []
+    assert numbers.scan_line(f"There were {span('10,700')} Tajiks and {span('35.6')} Uzbeks per Kazakh.") == []
+    assert numbers.scan_line(f"It counted {span('586,653')} people.") == []  # exact counts may have every digit
+
+
+def test_bibliography_entries_never_cited_are_reported(fixture_project: Path):
+    bib = fixture_project / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8") + "\n@book{neverCited2020,\n  title = {Unused},\n  year = {2020}\n}\n",
+                   encoding="utf-8")
+    result = run_report("check", project=fixture_project)
+    assert result.exit_code != 0 and "@neverCited2020" in result.output and "references.bib:" in result.output
+    assert "bibliography.unused" in result.output

@@ -2,9 +2,11 @@
 
 1. the project's steps can be listed (an analysis module that fails to import is named with file:line);
 2. the data package is valid (validated again only when one of its files changed since it last passed);
-3. for each main document: its expansion (includes, variables, metadata shortcodes), numbers typed into its
-   prose, images that are missing and that no step writes, and what the built-in engine's Lua filters report
-   (unresolved cross-references, duplicate labels, unknown citation keys) from one pandoc pass to its AST.
+3. for each main document: its expansion (includes, variables, metadata shortcodes), numbers and number
+   words typed into its prose and quoted values shown with false precision (``numbers.py``), images that are
+   missing and that no step writes, and what the built-in engine's Lua filters report (unresolved
+   cross-references, duplicate labels, unknown citation keys) from one pandoc pass to its AST;
+4. entries of the bibliography that no document cites.
 
 When the analysis has not produced its outputs yet (or they are stale), the quoted values cannot be checked:
 that is said as one problem (`report build` first) instead of one per value.
@@ -12,6 +14,7 @@ that is said as one problem (`report build` first) instead of one per value.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,7 +26,7 @@ from .errors import Location, Problem, ReportError
 from .numbers import NumberRules, scan_abstract, scan_body
 from .plan import build_graph
 from .progress import Progress
-from .project import FORMATS, VARIABLES_NAME, Project
+from .project import FORMATS, VARIABLES_NAME, Project, resolve_path
 from .settings import settings
 from .source import Document
 
@@ -66,9 +69,45 @@ def source_problems(project: Project) -> list[Problem]:
             problems += document_problems(document, options.number_rules, produced,
                                           values_known=not (stale and VARIABLES_NAME in produced),
                                           links=xref.links(document, others))
+        problems += unused_references(project, documents)
         if validated is not None:
             validated.result()  # raises DataError (exit 5) with every data problem
             graph.record(data)  # the data passed: the next check (or render) need not validate it again
+    return problems
+
+
+BIB_ENTRY = re.compile(r"^\s*@(\w+)\s*\{\s*([^,\s]+)\s*,", re.M)
+CITED = re.compile(r"(?<![\w.])-?@([\w][\w:.#$%&+?<>~/-]*\w|\w)")
+
+
+def unused_references(project: Project, documents: list[Document]) -> list[Problem]:
+    """Entries of the documents' bibliographies (BibTeX/BibLaTeX files) that no document cites, nor lists
+    under ``nocite`` (rule ``bibliography.unused``), at their line in the file."""
+    cited: set[str] = set()
+    files: dict[Path, None] = {}
+    for document in documents:
+        cited |= set(CITED.findall(document.expanded.body))
+        nocite = document.metadata.get("nocite") or ""
+        cited |= set(CITED.findall(" ".join(nocite) if isinstance(nocite, list) else str(nocite)))
+        for options, base in ((document.expanded.project_metadata, project.root),
+                              (document.front_matter, document.main.parent)):
+            names = options.get("bibliography") or []
+            for name in [names] if isinstance(names, str) else names:
+                files[resolve_path(name, base, project.root)] = None
+    if "*" in cited:
+        return []
+    problems = []
+    for path in files:
+        if not path.is_file() or path.suffix.lower() not in (".bib", ".bibtex"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for match in BIB_ENTRY.finditer(text):
+            kind, key = match.groups()
+            if kind.lower() in ("comment", "string", "preamble") or key in cited:
+                continue
+            line = text.count("\n", 0, match.start(2)) + 1
+            problems.append(Problem("bibliography.unused", f"reference @{key} is in the bibliography but never cited",
+                                    Location(project.relative(path), line), subject="@" + key))
     return problems
 
 

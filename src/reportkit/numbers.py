@@ -21,6 +21,15 @@ decree, law, p., vol., ...), legal numbers such as ``477-IV``, ordinals (``2nd``
 identifiers (``M04``, ``COVID-19``) and whole numbers up to ten. Everything else — numbers with
 thousands separators, decimals, percentages, whole numbers of 11 or more that are not years —
 is reported.
+
+Number words that state a quantity are reported too (rule ``prose.number-word``): fractions ("half",
+"a third", "two-thirds"), vague multitudes ("dozens of"), multiples ("several-fold", "twice as") and a
+number word fused with a unit ("ten-year"); the patterns are ``NumberRules.number_words``
+(``prose-numbers: number-words:``, regular expressions).
+
+A quoted value itself is checked for false precision (rule ``value.precision``): more than four
+significant digits with a decimal part ("10,712.3 per Kazakh"), or more than three significant digits
+right after a word of approximation ("about 586,653").
 """
 
 from __future__ import annotations
@@ -50,6 +59,15 @@ REFERENCE_WORDS = (
 # A legal number's suffix after the number: 477-IV (Kazakhstan's laws carry the convocation in Roman numerals).
 LEGAL_SUFFIX = r"-[IVXLC]+\b"
 SCALE_WORDS = ("million", "billion", "thousand")
+_CARDINAL = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred)"
+NUMBER_WORDS = (
+    r"\b(?:one|two|three|four|a)[ -](?:half|halves|thirds?|quarters?|fifths?|tenths?)\b(?![ -](?:year|yearly))",
+    r"(?<!first )(?<!second )\bhalf\b(?![ -](?:year|yearly))",
+    r"(?<!in )\b(?:dozens|scores|hundreds|thousands|millions|billions) of\b",  # not a unit: "in thousands of"
+    r"\b(?:twice|thrice|several-fold|many-fold|" + _CARDINAL + r"-?fold)\b",
+    r"\b" + _CARDINAL + r"-(?:year|month|week|day|hour|times?)\b",
+)
+APPROXIMATION = ("about", "approximately", "around", "roughly", "nearly", "almost", "some", "circa", "c.")
 
 
 @dataclass(frozen=True)
@@ -63,13 +81,15 @@ class NumberRules:
     small: int = 10
     years: tuple[int, int] = (1700, 2100)
     generated_folder: str = "generated"
+    number_words: tuple[str, ...] = NUMBER_WORDS
+    approximation: tuple[str, ...] = APPROXIMATION
 
     @classmethod
     def from_settings(cls, options: dict | None, generated_folder: str = "generated") -> NumberRules:
         """Rules from the ``prose-numbers`` mapping (keys with hyphens; lists as YAML lists)."""
         options = options or {}
         values = {"generated_folder": generated_folder}
-        for name in ("months", "reference_words", "scale_words"):
+        for name in ("months", "reference_words", "scale_words", "number_words", "approximation"):
             if name.replace("_", "-") in options:
                 values[name] = tuple(str(v) for v in options[name.replace("_", "-")])
         if "legal-suffix" in options:
@@ -92,6 +112,8 @@ class NumberRules:
             ],
             "reference": re.compile(rf"(?:\b(?:{words})\.?|№|§)\s*(?:\d+[.,]?\s*(?:and|or|to|–|-)?\s*)*$", re.I),
             "legal": re.compile(self.legal_suffix),
+            "words": re.compile("|".join(f"(?:{w})" for w in self.number_words), re.I) if self.number_words else None,
+            "approximately": re.compile(r"(?:^|\W)(?:" + "|".join(map(re.escape, self.approximation)) + r")\s*$", re.I),
             "scale": re.compile(r"\s*(?:[–-]\s*\d+(?:\.\d+)?\s*)?(?:" + "|".join(map(re.escape, self.scale_words))
                                 + r")\b", re.I),
         }
@@ -129,6 +151,7 @@ class Finding:
 
     token: str
     column: int
+    rule: str = RULE
 
 
 def clean(line: str, rules: NumberRules = DEFAULT_RULES) -> str:
@@ -158,14 +181,41 @@ def _exempt(match: re.Match, text: str, rules: NumberRules) -> bool:
     return False
 
 
+VALUE_SPAN = re.compile(r"\[((?:\\.|[^\]\\])*)\]\{\." + re.escape(VALUE_CLASS) + r"[^}]*\}")
+
+
+def significant_digits(number: str) -> int:
+    """Significant digits of a printed number: ``10,712.3`` → 6, ``586,653`` → 6, ``587,000`` → 3."""
+    digits = re.sub(r"\D", "", number.split(".")[0]).lstrip("0")
+    if "." in number:
+        return len(digits + number.split(".")[1]) if digits else len(number.split(".")[1].lstrip("0"))
+    return len(digits.rstrip("0"))
+
+
+def value_precision(line: str, rules: NumberRules = DEFAULT_RULES) -> list[Finding]:
+    """Quoted values shown with false precision (see the module's docstring)."""
+    found = []
+    for span in VALUE_SPAN.finditer(line):
+        for match in NUMBER.finditer(span.group(1)):
+            token = match.group(0).strip()
+            digits = significant_digits(match.group("int") + (match.group("dec") or ""))
+            approximate = rules._patterns["approximately"].search(line[:span.start()])
+            if (match.group("dec") and digits > 4) or (approximate and digits > 3):
+                found.append(Finding(token, span.start(), "value.precision"))
+    return found
+
+
 def scan_line(line: str, rules: NumberRules = DEFAULT_RULES) -> list[Finding]:
-    """Number tokens in one line of prose that should be variables."""
+    """Number tokens and number words in one line of prose that should be variables, and quoted values
+    shown with false precision."""
     text = clean(line, rules)
     found = []
     for match in NUMBER.finditer(text):
         if match.group("int") and not _exempt(match, text, rules):
             found.append(Finding(match.group(0).strip(), match.start()))
-    return found
+    if rules._patterns["words"] is not None:
+        found += [Finding(m.group(0), m.start(), "prose.number-word") for m in rules._patterns["words"].finditer(text)]
+    return found + value_precision(line, rules)
 
 
 def _is_generated(location: Location | None, folder: str) -> bool:
@@ -214,10 +264,12 @@ def scan_abstract(front_matter: str, file: Path | str, first_line: int = 2,
     return problems
 
 
+MESSAGES = {
+    RULE: "number typed into prose: '{}' (quote computed values with {{{{< var ... >}}}})",
+    "prose.number-word": "number word states a quantity: '{}' (quote the value with {{{{< var ... >}}}}, or say it without a number)",
+    "value.precision": "quoted value shows more precision than it has: '{}' (round it where it is computed)",
+}
+
+
 def _problem(finding: Finding, location: Location | None) -> Problem:
-    return Problem(
-        RULE,
-        f"number typed into prose: '{finding.token}' (quote computed values with {{{{< var ... >}}}})",
-        location,
-        subject=finding.token,
-    )
+    return Problem(finding.rule, MESSAGES[finding.rule].format(finding.token), location, subject=finding.token)
