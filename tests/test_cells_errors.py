@@ -136,3 +136,10 @@ def test_report_check_knows_the_floats_cells_make(tmp_path):
     result = run_report("check", project=project)
     assert result.exit_code == 3 and "unresolved cross-reference @fig-nowhere" in result.output
     assert "1 problem(s)" in result.output
+
+
+def test_a_missing_python_kernel_names_ipykernel(tmp_path):
+    from reportkit.execute.kernel import Kernel
+
+    message = Kernel("python3", tmp_path, 10, tmp_path, (5.5, 3.5))._missing(Exception())
+    assert "no Jupyter kernel named `python3`" in message and "pip install ipykernel" in message

@@ -122,3 +122,12 @@ def test_labels_cells_define_for_report_check():
     found = parse("```{python}\n#| label: fig-a\n#| lst-label: lst-b\n1\n```\n\n{{< embed n.ipynb#tbl-c >}}\n")
     assert all(found.defines(r) for r in ("@fig-a", "@fig-a-2", "@lst-b", "@tbl-c"))
     assert not any(found.defines(r) for r in ("@fig-b", "@fig-a-x", "@tbl-d"))
+
+
+def test_cells_of_included_files_are_named_by_their_file():
+    lines = [("```{python}", Location("main.qmd", 3)), ("a = 1", Location("main.qmd", 4)), ("```", Location("main.qmd", 5)),
+             ("```{python}", Location("chapters/a.qmd", 1, (Location("main.qmd", 7),))), ("b = 2", None),
+             ("```", None)]
+    found = parse_cells(lines, {}, Location("main.qmd", 2))
+    assert [c.name for c in found.cells] == ["main.qmd#cell-1", "chapters/a.qmd#cell-1"]
+    assert str(found.cells[1].location) == "chapters/a.qmd:1 (included from main.qmd:7)"

@@ -158,3 +158,16 @@ def test_unchanged_project_renders_again_without_a_kernel(builtin):
     result = run_report("render", "--engine", "builtin", "--explain", project=rendered)
     assert result.exit_code == 0, result.output
     assert "execute cells.qmd: up to date" in result.output and "kernel" not in result.output
+
+
+def test_cells_render_byte_for_byte_in_another_folder(tmp_path, monkeypatch):
+    """Figures (SVG ids and dates), warnings (kernel file names) and tracebacks carry nothing of the run."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    made = []
+    for name in ("one", "two"):
+        target = tmp_path / name
+        shutil.copytree(PROJECT, target, ignore=shutil.ignore_patterns("_output", ".reportkit"))
+        result = run_report("render", "--engine", "builtin", "-q", project=target)
+        assert result.exit_code == 0, result.output
+        made.append({p.name: p.read_bytes() for p in (target / "_output").glob("cells.*")})
+    assert set(made[0]) == {"cells.html", "cells.pdf"} and made[0] == made[1]
