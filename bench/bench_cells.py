@@ -68,7 +68,6 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-cells-"))
     try:
         (folder / "_quarto.yml").write_text("project:\n  type: default\n  render: [cells.qmd]\n", encoding="utf-8")
-        (folder / "cells.qmd").write_text(document(), encoding="utf-8")
         (folder / "cells.py").write_text("\n\n".join(code for _, code in CELLS) + "\n", encoding="utf-8")
         render = [*REPORT, "render", "--engine", "builtin", "--quiet"]
         times: dict[str, list[float]] = {k: [] for k in ("python", "cold", "edited", "caption", "no-op", "cell")}
@@ -76,6 +75,7 @@ def main() -> None:
             times["python"].append(run([sys.executable, "cells.py"], folder, dict(os.environ, MPLBACKEND="Agg")))
             shutil.rmtree(folder / ".reportkit", ignore_errors=True)
             shutil.rmtree(folder / "_output", ignore_errors=True)
+            (folder / "cells.qmd").write_text(document(), encoding="utf-8")
             times["cold"].append(run(render, folder))
             edit(folder / "cells.qmd", "Prose after values.", f"Prose after values, edit {number}.")
             times["edited"].append(run(render, folder))

@@ -3,6 +3,7 @@ recorded outputs in, the visible text of HTML and Typst out. No kernel is starte
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 from test_filters import run, text_of
@@ -68,6 +69,15 @@ def test_single_figure_carries_label_caption_and_alt(tmp_path):
     assert "Figure 1: One line." in text_of(page) and "See Figure 1." in text_of(page)
 
 
+def test_png_images_are_decoded_into_files(tmp_path):
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    shown = {"output_type": "display_data", "metadata": {},
+             "data": {"image/png": base64.b64encode(png).decode(), "text/plain": "<IPython.core.display.Image object>"}}
+    text, context = markdown("```{python}\nImage('dot.png')\n```\n", [[shown]], tmp_path)
+    assert "![](figures/cell-1-output-1.png)" in text and context.refusals == []
+    assert (tmp_path / "figures" / "cell-1-output-1.png").read_bytes() == png
+
+
 def test_subfigures_are_a_layout_div_with_one_panel_each(tmp_path):
     source = ("```{python}\n#| label: fig-panels\n#| fig-cap: Two panels.\n#| fig-subcap: [Left, Right]\n"
               "#| layout-ncol: 2\nplot()\n```\n")
@@ -111,6 +121,16 @@ def test_html_only_output_is_refused_for_the_pdf_and_kept_for_html(tmp_path):
     assert context.refusals[0].rule.startswith("unsupported") and context.refusals[0].location.line == 1
     text, context = markdown(source, [[html]], tmp_path, formats=("html",))
     assert context.refusals == [] and "<b>bold</b>" in run(text, tmp_path)[0]
+
+
+def test_scripts_and_widgets_are_refused(tmp_path):
+    script = result(text_html="<div id='p'></div><script>draw()</script>", text_plain="Figure({'data': []})")
+    _, context = markdown("```{python}\nfig\n```\n", [[script]], tmp_path)
+    assert [p.rule for p in context.refusals] == ["unsupported.html-output"]
+    widget = {"output_type": "display_data", "metadata": {},
+              "data": {"application/vnd.jupyter.widget-view+json": {"model_id": "x"}, "text/plain": "IntSlider(value=0)"}}
+    _, context = markdown("```{python}\nslider\n```\n", [[widget]], tmp_path, formats=("html",))
+    assert [p.rule for p in context.refusals] == ["unsupported.cell-output"]
 
 
 def test_each_format_gets_its_own_rendition(tmp_path):

@@ -9,6 +9,7 @@ of the modules imported, the interpreter and its ``sys.path``, as JSON.
 
 import json
 import os
+import re
 import sys
 
 _state = {"root": "", "reads": set(), "written": set()}
@@ -66,20 +67,49 @@ def _outside(path):
     return not any(path.startswith(p) for p in prefixes)
 
 
-def _libraries():
-    from importlib import metadata
+def _normal(name):
+    return re.sub(r"[-_.]+", "_", name).lower()
 
-    try:
-        owners = metadata.packages_distributions()
-    except Exception:  # a broken distribution must not stop the report
-        return {}
-    found = {}
-    for name in sorted({m.split(".")[0] for m in list(sys.modules)}):
-        for dist in owners.get(name, []):
+
+def _libraries():
+    """Distribution -> version for the modules imported: a distribution named as the module, else the one
+    whose top_level.txt (or RECORD) lists it; from the dist-info folders on sys.path, read only as needed
+    (importlib.metadata.packages_distributions reads every RECORD: ten times slower)."""
+    names = {m.split(".")[0] for m in list(sys.modules)} - set(sys.stdlib_module_names)
+    names = {n for n in names if not n.startswith("_")}
+    dists = []
+    for folder in sys.path:
+        try:
+            entries = list(os.scandir(folder or "."))
+        except OSError:
+            continue
+        dists += [(*e.name[:-len(".dist-info")].partition("-")[::2], e.path) for e in entries
+                  if e.name.endswith(".dist-info")]
+    by_name = {}
+    for name, version, _ in dists:
+        by_name.setdefault(_normal(name), (name, version))
+    found, left = {}, set()
+    for module in names:
+        if _normal(module) in by_name:
+            name, version = by_name[_normal(module)]
+            found[name] = version
+        else:
+            left.add(module)
+    for name, version, path in dists:
+        if not left:
+            break
+        for listing in ("top_level.txt", "RECORD"):
             try:
-                found[dist] = metadata.version(dist)
-            except Exception:
+                with open(os.path.join(path, listing), encoding="utf-8") as handle:
+                    text = handle.read()
+            except OSError:
                 continue
+            tops = set(text.split()) if listing == "top_level.txt" else \
+                {line.split("/")[0].split(",")[0].removesuffix(".py") for line in text.splitlines()}
+            if left & tops:
+                found[name] = version
+                left -= tops
+            break
     return found
 
 

@@ -69,11 +69,9 @@ def _setup_source() -> str:
 class Kernel:
     """``with Kernel(name, cwd, timeout, ...) as kernel: kernel.run(code)``."""
 
-    def __init__(self, name: str, cwd: Path, timeout: float, root: Path, figure_size: tuple[float, float],
-                 env: dict[str, str] | None = None):
+    def __init__(self, name: str, cwd: Path, timeout: float, root: Path, figure_size: tuple[float, float]):
         self.name, self.cwd, self.timeout, self.root = name, cwd, timeout, root
         self.size = figure_size
-        self.env = env or {}
         self.client = None
         self.count = 0  # the execution count of the last cell run (IPython's In[n])
         self._log = None
@@ -89,9 +87,9 @@ class Kernel:
             raise KernelMissing(f"{exc.name} is not installed: pip install nbclient nbformat jupyter_client "
                                 "ipykernel (the README's set-up installs them)") from exc
         self.client = NotebookClient(nbformat.v4.new_notebook(), timeout=self.timeout, kernel_name=self.name,
-                                     allow_errors=False, record_timing=False)
+                                     allow_errors=False, record_timing=False, shutdown_kernel="immediate")
         self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-        env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", **self.env}
+        env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}  # no debugger warnings on Python 3.11
         try:
             self._context = self.client.setup_kernel(cwd=str(self.cwd), env=env, stdout=self._log,
                                                      stderr=subprocess.STDOUT)
@@ -103,8 +101,12 @@ class Kernel:
             detail = self._kernel_log()
             self._close_log()
             raise KernelMissing(f"the Jupyter kernel `{self.name}` did not start ({exc}){detail}") from exc
-        self.silent(_setup_source(), setup=True)
-        self.silent(f"__import__({SETUP_MODULE!r}).start({str(self.root)!r}, {self.size!r})")
+        try:
+            self.silent(_setup_source(), setup=True)
+            self.silent(f"__import__({SETUP_MODULE!r}).start({str(self.root)!r}, {self.size!r})")
+        except BaseException:
+            self.__exit__(None, None, None)  # the kernel is running: stop it
+            raise
         return self
 
     def __exit__(self, *exc) -> None:

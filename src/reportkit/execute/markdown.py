@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UNSUPPORTED, Location, Problem
+from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, Location, Problem
 from .cells import Cell, Cells
 from .kernel import strip_ansi
 
@@ -29,6 +29,7 @@ DEFAULT_REPR = re.compile(r"^<[\w.]+ (object|at 0x)[^>]*>$")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()>#+\-.!|])")
 # where a warning was raised, as the kernel names it (a temporary file that differs on every run)
 KERNEL_FILE = re.compile(r"^\S*ipykernel_\d+[/\\]\d+\.py:\d+: ", re.M)
+WIDGET = "application/vnd.jupyter.widget-view+json"
 IMAGES = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg"}
 
 
@@ -61,9 +62,21 @@ def html_table(data: dict) -> str | None:
     return None
 
 
+def html_only(data: dict) -> bool:
+    """An output whose text form says nothing (``<... object at 0x...>``) or whose HTML is a program
+    (a widget, a script): only a browser shows it."""
+    if WIDGET in data:
+        return True
+    html = _text(data.get("text/html", ""))
+    return bool(html) and (bool(DEFAULT_REPR.match(_text(data.get("text/plain", "")).strip()))
+                           or "<script" in html.lower())
+
+
 def choose(data: dict, fmt: str) -> str | None:
     """The representation Quarto shows in ``fmt``: HTML first in HTML; Markdown, images, an HTML
-    table, then text in PDF."""
+    table, then text in PDF. A Jupyter widget has no static form here (None)."""
+    if WIDGET in data:
+        return None
     order = ["text/markdown", *IMAGES, "text/plain"]
     if fmt == "html":
         order.insert(0, "text/html")
@@ -190,12 +203,11 @@ class CellWriter:
         for fmt, quarto in (("html", "html"), ("pdf", "typst")):
             if fmt not in self.context.formats:
                 continue
-            if fmt == "pdf" and mimes["pdf"] == "text/plain" and "text/html" in data \
-                    and DEFAULT_REPR.match(_text(data["text/plain"]).strip()):
+            if fmt == "pdf" and mimes["pdf"] == "text/plain" and html_only(data):
                 self.context.refusals.append(Problem(
-                    f"{UNSUPPORTED}.html-output", "a cell output is HTML only (it has no text, Markdown or image form), so the "
-                    "PDF cannot show it: render `--to html`, give the object a Markdown form "
-                    "(IPython.display.Markdown), or hide it with `#| output: false`", self.cell.location))
+                    f"{UNSUPPORTED}.html-output", "a cell output is HTML only (interactive, or with no text, Markdown "
+                    "or image form), so the PDF cannot show it: render `--to html`, give the object a Markdown form "
+                    "(IPython.display.Markdown) or an image, or hide it with `#| output: false`", self.cell.location))
                 continue
             blocks += [f'::: {{.content-visible when-format="{quarto}"}}', "",
                        *self._as(mimes[fmt], data, image_attributes, caption), "", ":::", ""]
@@ -212,7 +224,9 @@ class CellWriter:
             return ["```{=html}", *(html_table(data) or _text(data[mime])).strip("\n").split("\n"), "```"]
         if mime == "text/plain":
             return code_block(strip_ansi(_text(data[mime])).rstrip("\n"))
-        self.problem(f"a cell output has no form this engine can show ({', '.join(sorted(data))})")
+        self.context.refusals.append(Problem(f"{UNSUPPORTED}.cell-output", "a cell output with no static form "
+                                             f"({', '.join(sorted(data))}: a Jupyter widget?) {UNSUPPORTED_TAIL}",
+                                             self.cell.location))
         return []
 
     def output(self, output: dict, **image) -> list[str]:
