@@ -212,3 +212,38 @@ def test_preview_reload_keeps_the_scroll_position(browser, fixture_project):
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
+
+
+def test_preview_shows_a_broken_save_over_the_last_good_page(browser, fixture_project):
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "reportkit.cli", "preview", "--port", "0", "--engine", "builtin",
+                                "--project", str(fixture_project)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        url = None
+        while url is None:
+            line = process.stdout.readline()
+            assert line, "preview exited"
+            match = re.search(r"Serving (http://\S+)", line)
+            url = match.group(1) if match else None
+        page, errors, _ = open_page(browser, url)
+        before = page.inner_text("body")
+        chapter = fixture_project / "chapters" / "_method.qmd"
+        text = chapter.read_text(encoding="utf-8")
+        line = text.count("\n") + 2
+        chapter.write_text(text + "\nSee @fig-missing-here.\n", encoding="utf-8")
+        page.wait_for_selector("#reportkit-overlay", timeout=30000)
+        overlay = page.inner_text("#reportkit-overlay")
+        assert f"chapters/_method.qmd:{line}" in overlay and "@fig-missing-here" in overlay
+        assert "Fixture Paper" in page.inner_text("h1, .title, header") or "Fixture Paper" in before
+        assert page.url.startswith(url.split("paper.html")[0]) and errors == []
+        chapter.write_text(text + "\nFixed again.\n", encoding="utf-8")  # a good save reloads, without the overlay
+        page.wait_for_function("document.body.innerText.includes('Fixed again.')", timeout=30000)
+        assert page.query_selector("#reportkit-overlay") is None
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)

@@ -327,8 +327,9 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
         fresh = Project.load(root)
         graph = build_graph(fresh, formats, chosen, not allow_warnings, Progress(quiet=True))
         graph.close()
-        files = {fresh.config_path, *(graph.fingerprints.path(i) for s in graph.steps.values() for i in s.all_inputs())}
-        return sorted(files)
+        made = {o for s in graph.steps.values() for o in s.outputs}  # written by the build itself: not watched
+        inputs = {i for s in graph.steps.values() for i in s.all_inputs()} - made
+        return sorted({fresh.config_path, *(graph.fingerprints.path(i) for i in inputs)})
 
     home = f"{project.stem(project.main_inputs[0])}.html"
     Preview(project.output_dir, rebuild, watched, progress, port=port, home=home).serve()

@@ -1,46 +1,101 @@
-"""``report preview``: re-render on save and serve the HTML on localhost with live reload.
+"""``report preview``: re-render on save and serve the HTML on localhost; the page updates itself.
 
-Watching is by polling file modification times of every input of the build graph (sources,
-data, analysis code, settings), so nothing extra needs installing. The page is served as
-rendered, except that a small script asking ``/__reportkit/version`` is added on the way
-out; the file on disk stays script-free.
+Watching is by polling file modification times of every input of the build graph (sources, data,
+analysis code, settings), so nothing extra needs installing. Each build is pushed to the open pages
+as a server-sent event (``/__reportkit/events``): after a good build the page reloads where the reader
+was; after a failed one it shows the problems (file:line) in an overlay over the last good page. The
+page is served as rendered, except for the small script that listens; the file on disk stays script-free.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from .errors import ReportError
 from .progress import Progress
 
-RELOAD_SCRIPT = b"""<script>
+EVENTS = "/__reportkit/events"
+LISTEN_SCRIPT = b"""<script>
 (function () {
-  var key = 'reportkit-scroll:' + location.pathname, seen = null;
+  var key = 'reportkit-scroll:' + location.pathname;
   var saved = sessionStorage.getItem(key);
   if (saved !== null) {  // back where the reader was before the reload (whatever the browser restores)
     sessionStorage.removeItem(key);
     window.addEventListener('load', function () { window.scrollTo(0, parseFloat(saved)); });
   }
-  setInterval(function () {
-    fetch('/__reportkit/version', {cache: 'no-store'}).then(function (r) { return r.text(); }).then(function (v) {
-      if (seen !== null && v !== seen) { sessionStorage.setItem(key, String(window.scrollY)); location.reload(); }
-      seen = v;
-    }).catch(function () {});
-  }, 700);
+  function overlay(text) {
+    var box = document.getElementById('reportkit-overlay');
+    if (!box) {
+      box = document.createElement('div');
+      box.id = 'reportkit-overlay';
+      box.setAttribute('role', 'alert');
+      box.style.cssText = 'position:fixed;left:1rem;right:1rem;bottom:1rem;max-height:45vh;overflow:auto;' +
+        'z-index:2147483647;background:#fff5f5;color:#5c0b0b;border:2px solid #c62828;border-radius:6px;' +
+        'padding:.8rem 1rem;font:13px/1.45 ui-monospace,monospace;white-space:pre-wrap;box-shadow:0 4px 16px #0003';
+      document.body.appendChild(box);
+    }
+    box.textContent = text;
+  }
+  var seen = null;
+  var source = new EventSource('/__reportkit/events');
+  source.addEventListener('build', function (event) {
+    var build = JSON.parse(event.data);
+    if (seen === null) { seen = build.version; if (!build.ok) { overlay(build.message); } return; }
+    if (build.ok && build.version !== seen) {
+      sessionStorage.setItem(key, String(window.scrollY));
+      location.reload();
+    } else if (!build.ok) {
+      overlay(build.message + '\\n\\n(the page shows the last good render; fix and save to update)');
+    }
+  });
 })();
 </script>
 """
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the output folder; injects the reload script into HTML; answers the version."""
+@dataclass
+class Build:
+    """The outcome of the latest build, as pushed to the pages."""
 
-    version: Callable[[], int]
+    version: int = 0      # counts good builds: a page reloads when it changes
+    ok: bool = True
+    message: str = ""
+
+    def event(self) -> bytes:
+        data = json.dumps({"version": self.version, "ok": self.ok, "message": self.message})
+        return f"event: build\ndata: {data}\n\n".encode("utf-8")
+
+
+class Builds:
+    """The latest build and a condition the event streams wait on."""
+
+    def __init__(self) -> None:
+        self.latest = Build()
+        self.changed = threading.Condition()
+        self.closing = False
+
+    def publish(self, build: Build) -> None:
+        with self.changed:
+            self.latest = build
+            self.changed.notify_all()
+
+    def close(self) -> None:
+        with self.changed:
+            self.closing = True
+            self.changed.notify_all()
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the output folder; adds the listening script to HTML; streams build events."""
+
+    builds: Builds
     home: str  # the page "/" shows (the main document's HTML)
 
     def log_message(self, *args) -> None:  # keep the terminal for build messages
@@ -54,9 +109,36 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _stream(self) -> None:
+        """Send the latest build at once, then each new one, until the client or the server goes."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        builds = self.builds
+        with builds.changed:
+            current = builds.latest
+        try:
+            self.wfile.write(current.event())
+            self.wfile.flush()
+            while True:
+                with builds.changed:
+                    builds.changed.wait_for(lambda: builds.latest is not current or builds.closing, timeout=15)
+                    if builds.closing:
+                        return
+                    if builds.latest is current:
+                        self.wfile.write(b": keep-alive\n\n")  # lets a closed connection be noticed
+                        self.wfile.flush()
+                        continue
+                    current = builds.latest
+                self.wfile.write(current.event())
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
     def do_GET(self) -> None:
-        if self.path.startswith("/__reportkit/version"):
-            self._send(str(self.version()).encode(), "text/plain")
+        if self.path.startswith(EVENTS):
+            self._stream()
             return
         if self.path in ("/", "/index.html") and not (Path(self.directory) / "index.html").is_file():
             self.send_response(302)
@@ -65,7 +147,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return
         path = Path(self.translate_path(self.path))
         if path.suffix == ".html" and path.is_file():
-            self._send(path.read_bytes().replace(b"</body>", RELOAD_SCRIPT + b"</body>", 1), "text/html; charset=utf-8")
+            self._send(path.read_bytes().replace(b"</body>", LISTEN_SCRIPT + b"</body>", 1), "text/html; charset=utf-8")
             return
         super().do_GET()
 
@@ -74,11 +156,15 @@ class Preview:
     """Render, serve, watch; ``rebuild`` is called with no arguments and may raise ReportError."""
 
     def __init__(self, output_dir: Path, rebuild: Callable[[], None], watched: Callable[[], list[Path]],
-                 progress: Progress, port: int = 0, interval: float = 0.4, home: str = ""):
+                 progress: Progress, port: int = 0, interval: float = 0.2, home: str = ""):
         self.output_dir, self.rebuild, self.watched, self.home = output_dir, rebuild, watched, home
         self.progress, self.port, self.interval = progress, port, interval
-        self.version = 0
+        self.builds = Builds()
         self._stop = threading.Event()
+
+    @property
+    def version(self) -> int:
+        return self.builds.latest.version
 
     def _snapshot(self, files: list[Path]) -> dict[Path, int]:
         stamps = {}
@@ -97,27 +183,38 @@ class Preview:
             return []
 
     def _build(self) -> None:
+        latest = self.builds.latest
         try:
             self.rebuild()
-            self.version += 1
         except ReportError as error:
             self.progress.error(f"{error}\n(the page keeps showing the last good render; fix and save to retry)")
+            self.builds.publish(Build(latest.version, False, str(error)))
+        else:
+            self.builds.publish(Build(latest.version + 1, True, ""))
+
+    def _rewatch(self, stamps: dict[Path, int]) -> tuple[list[Path], dict[Path, int]]:
+        """The files to watch after a build (a chapter may include new files now). Known files keep the
+        stamps they had when the build started, so a save made during the build is seen next."""
+        files = self._watch_list()
+        fresh = self._snapshot([f for f in files if f not in stamps])
+        return files, {f: stamps[f] if f in stamps else fresh[f] for f in files}
 
     def serve(self, on_ready: Callable[[str], None] | None = None) -> None:
         """Block until ``stop()`` or Ctrl-C; then shut the server down cleanly."""
+        files = self._watch_list()
+        stamps = self._snapshot(files)  # before the first build: a save made meanwhile is not missed
         self._build()
-        handler = functools.partial(type("Handler", (_Handler,), {"version": lambda _self: self.version,
-                                                                  "home": self.home}),
+        files, stamps = self._rewatch(stamps)
+        handler = functools.partial(type("Handler", (_Handler,), {"builds": self.builds, "home": self.home}),
                                     directory=str(self.output_dir))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        server.daemon_threads = True
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         url = f"http://127.0.0.1:{server.server_address[1]}/"
         self.progress.result(f"Serving {url}{self.home} (Ctrl-C to stop); watching for changes ...")
         if on_ready:
             on_ready(url)
-        files = self._watch_list()
-        stamps = self._snapshot(files)
         try:
             while not self._stop.is_set():
                 time.sleep(self.interval)
@@ -126,11 +223,11 @@ class Preview:
                     changed = sorted(str(p) for p in current if current.get(p) != stamps.get(p))
                     self.progress.info(f"changed: {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}")
                     self._build()
-                    files = self._watch_list()  # a chapter may include new files now
-                    stamps = self._snapshot(files)
+                    files, stamps = self._rewatch(current)
         except KeyboardInterrupt:
             self.progress.info("stopping preview")
         finally:
+            self.builds.close()
             server.shutdown()
             server.server_close()
 
