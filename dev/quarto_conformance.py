@@ -65,7 +65,10 @@ def find_output(copy: Path, stem: str, ext: str, before: set[Path]) -> Path | No
 
 def render(quarto: str, copy: Path, stem: str, fmt: str, log: Path) -> int:
     target = [] if (copy / "_quarto.yml").is_file() else [f"{stem}.qmd"]
-    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    from reportkit.engines.quarto import environment
+
+    # as the Quarto engine runs it: cells with this interpreter (the project's libraries, nbclient)
+    env = dict(environment(copy), SOURCE_DATE_EPOCH="1700000000")
     with open(log, "w", encoding="utf-8") as out:
         try:
             return subprocess.run([quarto, "render", *target, "--to", fmt], cwd=copy, env=env, stdout=out,
