@@ -229,3 +229,16 @@ def test_citation_file_names_the_original_article():
     assert citation["cff-version"] == "1.2.0" and citation["authors"] and citation["title"]
     assert citation["preferred-citation"]["doi"] == "10.3389/fpos.2025.1583799"
     assert "10.3389/fpos.2025.1583799" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_supplement_lists_the_versions_the_manifest_records():
+    """The reproducibility section is written from the same readings as `report verify --update`:
+    with the locked environment installed, it names exactly the manifest's tool and library versions."""
+    from analysis.environment import environment_markdown, tools
+    from reportkit.manifest import locked_libraries
+
+    manifest = json.loads((REPO / "manifest.json").read_text(encoding="utf-8"))
+    assert tools() == manifest["tools"] and locked_libraries(REPO) == manifest["libraries"]
+    text = environment_markdown(tools(), locked_libraries(REPO))
+    for name, version in [*manifest["tools"].items(), *manifest["libraries"].items()]:
+        assert f"| {name} | {version} |" in text
