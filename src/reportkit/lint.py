@@ -64,11 +64,16 @@ def source_problems(project: Project) -> list[Problem]:
             validated = pool.submit(require_valid, options.data_package, options.required_provenance,
                                     options.data_rebuild, project.root)
         documents = [Document.read(project, main) for main in project.main_inputs]
-        for document in documents:
+
+        def check(document: Document) -> list[Problem]:
             others = [d for d in documents if d is not document]
-            problems += document_problems(document, options.number_rules, produced,
-                                          values_known=not (stale and VARIABLES_NAME in produced),
-                                          links=xref.links(document, others))
+            return document_problems(document, options.number_rules, produced,
+                                     values_known=not (stale and VARIABLES_NAME in produced),
+                                     links=xref.links(document, others))
+
+        with ThreadPoolExecutor(len(documents) or 1) as documents_pool:  # their pandoc passes side by side
+            for found in documents_pool.map(check, documents):
+                problems += found
         problems += unused_references(project, documents)
         if validated is not None:
             validated.result()  # raises DataError (exit 5) with every data problem
