@@ -150,6 +150,15 @@ def test_references_to_another_documents_floats(tmp_path):
     assert "See Table S3, 3 and Table S3" in typst and "supplement.html" not in typst
 
 
+def test_a_bracket_mixing_references_to_another_document_with_local_ones_and_citations(tmp_path):
+    links = {"stbl-x": {"href": "supplement.html#stbl-x", "text": "Table S3", "number": "3"}}
+    refs = [{"id": "smith", "type": "book", "title": "T", "author": [{"family": "Smith"}], "issued": {"date-parts": [[2020]]}}]
+    source = "![A](a.png){#fig-a}\n\nSee [@stbl-x; @fig-a] and [@stbl-x; @smith].\n"
+    page, problems = run(source, tmp_path, links=links, references=refs)
+    assert problems == []
+    assert "See Table S3, Figure 1 and Table S3 (Smith 2020)." in text_of(page)
+
+
 def test_values_link_to_entries_of_another_document(tmp_path):
     links = {value_anchor("counts.total"): {"href": "supplement.html#" + value_anchor("counts.total"),
                                             "text": "", "number": ""}}

@@ -132,3 +132,20 @@ def test_report_check_knows_the_other_documents_floats(project):
     (project / "article.qmd").write_text(ARTICLE, encoding="utf-8")
     result = run_report("check", project=project)
     assert result.exit_code != 0 and "@tbl-nowhere" in result.output and "@stbl-detail" not in result.output
+
+
+@pytest.mark.quarto
+@pytest.mark.slow
+def test_quarto_engine_resolves_references_to_the_other_document(project):
+    """Quarto resolves references across documents only in books: the Quarto engine hands it
+    filters/elsewhere.lua, so the article says "Table S2" under either engine (and Quarto still
+    reports a reference that no document defines)."""
+    result = run_report("render", "--engine", "quarto", project=project)
+    assert result.exit_code != 0 and "@tbl-nowhere" in result.output and "@stbl-detail" not in result.output
+    (project / "article.qmd").write_text(ARTICLE.replace(" and @tbl-nowhere", ""), encoding="utf-8")
+    result = run_report("render", "--engine", "quarto", project=project)
+    assert result.exit_code == 0, result.output
+    page = " ".join((project / "_output" / "article.html").read_text(encoding="utf-8").split())
+    assert '<a href="supplement.html#stbl-detail" class="quarto-xref">Table S2</a>' in page
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(str(project / "_output" / "article.pdf")).pages).split())
+    assert "detailed in Table S2." in text

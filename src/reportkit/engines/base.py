@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from ..errors import Problem
@@ -67,6 +68,11 @@ class Engine(ABC):
     @abstractmethod
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
         """Render ``request.document`` into ``request.staging``; problems go into the result."""
+
+
+def package_file(*parts: str) -> Path:
+    """A file shipped inside the reportkit package (filters, templates)."""
+    return Path(str(resources.files("reportkit").joinpath(*parts)))
 
 
 def located(request: RenderRequest, problem: Problem) -> Problem:

@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import time
-from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -28,22 +27,17 @@ from ..protocol import FILTER_METADATA, filter_settings
 from ..reproducible import source_date_epoch
 from ..versions import distribution_version, executable_version
 from ..source import Document
-from .base import Engine, RenderRequest, RenderResult, located
+from .base import Engine, RenderRequest, RenderResult, located, package_file
 from .support import refusals
 
 MARKDOWN = "markdown-implicit_header_references"
-FILTERS = ("conditions.lua", "cells.lua", "tables.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
+FILTERS = ("conditions.lua", "cells.lua", "tables.lua", "elsewhere.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
 AFTER_CITEPROC = ("links.lua",)  # filters that read citeproc's output
 TYPST_SOURCE_LINE = re.compile(r"^\s*\d+\s*│ (.+)$", re.M)  # the failing line in a Typst diagnostic
 UNSUPPORTED_TYPST = "unsupported.typst"
 CITATION_UNKNOWN = "citation.unknown"  # the rule crossref.lua reports unknown citation keys under
 # Metadata that is configuration for Quarto or for us, not document content.
 NOT_METADATA = ("format", "project", "template-partials", "embed-resources", "css", "keep-typ", "reportkit")
-
-
-def package_file(*parts: str) -> Path:
-    """A file shipped inside the reportkit package."""
-    return Path(str(resources.files("reportkit").joinpath(*parts)))
 
 
 def engine_files() -> list[Path]:

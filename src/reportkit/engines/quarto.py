@@ -14,13 +14,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from ..errors import EngineError, Problem
 from ..progress import Progress
 from ..project import QUARTO_FORMAT
-from ..protocol import STEPS_DONE_ENV
+from ..protocol import FILTER_METADATA, STEPS_DONE_ENV, filter_settings
 from ..reproducible import source_date_epoch
 from ..versions import executable_version
-from .base import Engine, RenderRequest, RenderResult, located
+from .base import Engine, RenderRequest, RenderResult, located, package_file
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A warning line as Quarto 1.11 prints it (colour codes removed): from its Lua filters
@@ -58,6 +60,7 @@ KNOWN = (
 # has no typst-gather helper; it then stages every Typst package, which changes nothing here).
 NOT_ABOUT_THE_DOCUMENT = ("typst-gather",)
 MATH_METHOD = "html-math-method"
+ELSEWHERE_FILTER = "elsewhere.lua"  # references to the project's other documents (xref.py)
 OFFLINE_MATH = "mathml"
 
 
@@ -133,7 +136,9 @@ class QuartoEngine(Engine):
         self.executable = executable
 
     def inputs(self) -> list[Path]:
-        return []  # Quarto's own files are covered by its version (fingerprint)
+        """Quarto's own files are covered by its version (fingerprint); ours: the filter that
+        resolves references to the project's other documents."""
+        return [package_file("filters", ELSEWHERE_FILTER)]
 
     def tools(self, cache: dict) -> dict[str, str]:
         """Quarto's version (``quarto --version``, 0.6 s; remembered until the executable changes)."""
@@ -142,12 +147,27 @@ class QuartoEngine(Engine):
     def command(self, request: RenderRequest, fmt: str, out_dir: Path) -> list[str]:
         """The argument list (never a shell string) for one format. HTML math is MathML unless
         the project or document chose a method: Quarto's default (MathJax) loads scripts from a
-        CDN, which a self-contained page cannot embed offline (the built-in engine writes MathML too)."""
+        CDN, which a self-contained page cannot embed offline (the built-in engine writes MathML too).
+        When the project's other documents define floats, ``links_metadata`` is passed too."""
         main = request.main.relative_to(request.project.root)
         args = [self.executable, "render", str(main), "--to", QUARTO_FORMAT[fmt], "--output-dir", str(out_dir)]
         if fmt == "html" and not math_method_chosen(request):
             args += ["-M", f"{MATH_METHOD}:{OFFLINE_MATH}"]
+        if request.links:
+            args += ["--metadata-file", str(self.links_metadata(request))]
         return args
+
+    @staticmethod
+    def links_metadata(request: RenderRequest) -> Path:
+        """A metadata file (in staging) that runs ``filters/elsewhere.lua`` before Quarto's own
+        filters, with the other documents' ids in the filter settings: Quarto resolves references
+        across documents only in books, so a reference to the supplement's Table S3 is resolved the
+        way the built-in engine resolves it."""
+        path = request.staging / f".quarto-{request.document.stem}-links.yml"
+        meta = {"filters": [{"path": str(package_file("filters", ELSEWHERE_FILTER)), "at": "pre-quarto"}],
+                FILTER_METADATA: filter_settings("", {}, request.links)}
+        path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
+        return path
 
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
         result = RenderResult()

@@ -18,9 +18,8 @@ What is numbered (kind = the label's prefix):
 Words come from the document's language (reportkit-filters.words, from Quarto's language files)
 and the `crossref:` options (<kind>-title, <kind>-prefix, <kind>-labels, subref-labels,
 title-delim, ref-hyperlink). Reference forms: @fig-x, @Fig-x, [-@fig-x], [See @fig-x],
-[@fig-a; @fig-b]. A reference to a float of another document of the project (listed by the
-Python side in reportkit-filters.links, see xref.py) becomes that float's text ("Table S3"),
-linked to it in HTML.
+[@fig-a; @fig-b]. References to floats of the project's other documents are resolved before this
+filter runs, by elsewhere.lua.
 
 Problems (unresolved references, duplicate labels, unknown citation keys) are pandoc
 warnings whose message is a JSON object {rule, subject, message} (reportkit/protocol.py);
@@ -42,7 +41,6 @@ local shift_headings = 0  -- Typst: -1 when the document has no level-1 heading 
 local doc_dir = ""        -- main document folder, relative to the project root (Typst root)
 local cap_location = {}   -- float kind -> "top" | "bottom"
 local CUSTOM = {}         -- custom float kind -> { prefix, title, space (false: "Table S1") }
-local external = {}       -- id of another document -> { href, text, number }
 local options_margin_citations = false
 
 local function is_typst() return FORMAT:match("typst") ~= nil end
@@ -264,24 +262,11 @@ end
 ---------------------------------------------------------------------------------------
 local function typst_escape(s) return (s:gsub("\\", "\\\\"):gsub('"', '\\"')) end
 
--- A float of another document of the project: its text there ("Table S3"), linked to it in HTML.
-local function external_reference(citation, elsewhere)
-  local text = pandoc.Inlines({})
-  if #citation.prefix > 0 then text:extend(citation.prefix) text:insert(pandoc.Str(NBSP)) end
-  local shown = (#citation.prefix > 0 or citation.mode == "SuppressAuthor") and elsewhere.number or elsewhere.text
-  if citation.id:match("^%u") then shown = capitalise(shown) end
-  text:insert(pandoc.Str(shown))
-  if not is_html() or option("ref-hyperlink", "true") == "false" then return text end
-  return pandoc.Inlines({ pandoc.Link(text, elsewhere.href, "", pandoc.Attr("", { "quarto-xref" })) })
-end
-
 local function reference(citation)
   local id = citation.id
   local kind = kind_of(id)
   local key = label_of(id)
   if not kind or not entries[key] or entries[key].kind ~= kind then
-    local elsewhere = external[key]
-    if elsewhere and elsewhere.text ~= "" then return external_reference(citation, elsewhere) end
     problem("xref.unresolved", "@" .. id, "unresolved cross-reference @" .. id)
     return pandoc.Inlines({ pandoc.Strong({ pandoc.Str("?@" .. id) }) })
   end
@@ -328,7 +313,7 @@ end
 local function resolve_cite(cite)
   local refs, others = pandoc.List(), pandoc.List()
   for _, c in ipairs(cite.citations) do
-    if kind_of(c.id) or external[label_of(c.id)] then refs:insert(c) else others:insert(c) check_citation(c) end
+    if kind_of(c.id) then refs:insert(c) else others:insert(c) check_citation(c) end
   end
   if #refs == 0 then return nil end
   local out = pandoc.Inlines({})
@@ -760,10 +745,6 @@ local function read_settings(meta)
                       title = entry["caption-prefix"] and pandoc.utils.stringify(entry["caption-prefix"]) or prefix }
       FLOAT_CAPTION[key] = pandoc.utils.stringify(entry["caption-location"] or "bottom")
     end
-  end
-  for id, entry in pairs(settings["links"] or {}) do
-    external[id] = { href = pandoc.utils.stringify(entry.href or ""), text = pandoc.utils.stringify(entry.text or ""),
-                     number = pandoc.utils.stringify(entry.number or "") }
   end
   number_sections = meta["number-sections"] == true
   options_margin_citations = meta["citation-location"] and pandoc.utils.stringify(meta["citation-location"]) == "margin"
