@@ -63,6 +63,26 @@ def test_command_is_an_argument_list(fixture_project, tmp_path):
     assert engine.command(request, "html", out)[4] == "html"
 
 
+def test_command_hands_quarto_the_other_documents_floats(fixture_project, tmp_path):
+    """With links (ids of the project's other documents), Quarto gets filters/elsewhere.lua as a
+    pre-quarto filter and the links in the filter settings, through a metadata file in staging."""
+    import yaml
+
+    from reportkit.protocol import FILTER_METADATA
+
+    engine = QuartoEngine("/opt/quarto/bin/quarto")
+    plain = request_for(fixture_project, tmp_path)
+    assert "--metadata-file" not in engine.command(plain, "html", tmp_path / "out")
+    links = {"stbl-x": {"href": "supplement.html#stbl-x", "text": "Table S3", "number": "3"}}
+    request = RenderRequest(plain.document, plain.formats, plain.staging, links)
+    request.staging.mkdir(parents=True)
+    args = engine.command(request, "pdf", tmp_path / "out")
+    meta = yaml.safe_load(Path(args[args.index("--metadata-file") + 1]).read_text(encoding="utf-8"))
+    assert meta["filters"] == [{"path": str(engine.inputs()[0]), "at": "pre-quarto"}]
+    assert Path(meta["filters"][0]["path"]).name == "elsewhere.lua"
+    assert meta[FILTER_METADATA]["links"] == links
+
+
 def test_parse_log_reads_quartos_real_messages(fixture_project, tmp_path):
     request = request_for(fixture_project, tmp_path)
     problems = parse_log(request, QUARTO_OUTPUT)
