@@ -310,7 +310,8 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
     Example:
       report preview             # then open the address it prints (http://127.0.0.1:4848/)
     """
-    from .engines import select_engine
+    from .engines import BuiltinEngine, select_engine
+    from .engines.warm import WarmTypst
     from .plan import build_graph
     from .preview import Preview
     from .render import render as run_render
@@ -319,9 +320,11 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
     progress = Progress()
     chosen = select_engine(engine)
     root = project.root
+    if isinstance(chosen, BuiltinEngine):
+        chosen.warm = WarmTypst(root)  # one Typst compiler per document, warm for the whole preview
 
     def rebuild() -> None:
-        run_render(Project.load(root), formats, engine, strict=not allow_warnings, progress=progress)
+        run_render(Project.load(root), formats, engine, strict=not allow_warnings, progress=progress, engine=chosen)
 
     def watched() -> list[Path]:
         fresh = Project.load(root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .engines import select_engine
+from .engines.base import Engine
 from .plan import build_graph
 from .prerender import run_pre_render
 from .progress import Progress
@@ -14,10 +15,11 @@ from .steps import settings as steps_settings
 
 def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto", strict: bool = True,
            progress: Progress | None = None, pre_render: bool = True, explain: bool = False,
-           jobs: int = 2) -> list[Path]:
-    """Run every stale step of the project's build graph (see plan.py); returns the final outputs."""
+           jobs: int = 2, engine: Engine | None = None) -> list[Path]:
+    """Run every stale step of the project's build graph (see plan.py); returns the final outputs.
+    ``engine``: an engine kept between renders (a preview's), instead of a fresh one named by ``engine_name``."""
     progress = progress or Progress()
-    engine = select_engine(engine_name)
+    engine = engine or select_engine(engine_name)
     progress.info(f"Rendering {', '.join(formats)} with the {engine.name} engine into {project.relative(project.output_dir)}/")
     if pre_render and engine.name == "builtin" and project.project_settings.get("pre-render") and not steps_settings(project):
         run_pre_render(project, progress)  # undeclared steps: run them every time, as Quarto does

@@ -29,6 +29,7 @@ from ..versions import distribution_version, executable_version
 from ..source import Document
 from .base import Engine, RenderRequest, RenderResult, located, package_file
 from .support import refusals
+from .warm import WarmTypst
 
 MARKDOWN = "markdown-implicit_header_references"
 FILTERS = ("conditions.lua", "cells.lua", "tables.lua", "elsewhere.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
@@ -64,6 +65,9 @@ class BuiltinEngine(Engine):
 
     name = "builtin"
 
+    def __init__(self, warm: WarmTypst | None = None):
+        self.warm = warm  # a long-lived process's Typst compilers (report preview); None: compile cold
+
     def inputs(self) -> list[Path]:
         return engine_files()
 
@@ -93,7 +97,7 @@ class BuiltinEngine(Engine):
             result.outputs["html"] = target
         try:
             if "pdf" in request.formats:
-                typ = work / f"{stem}.typ"
+                typ = (self.warm.folder(stem) if self.warm else work) / f"{stem}.typ"
                 logs.append(work / "pandoc-typst.log.json")
                 with progress.step(f"pandoc -> {stem}.typ"):
                     self._run_pandoc(request, self._args(request, body, work, "pdf", typ, logs[-1]), "typst")
@@ -250,11 +254,13 @@ class BuiltinEngine(Engine):
     def typst(self, request: RenderRequest, typ: Path, target: Path) -> None:
         import typst
 
+        timestamp = source_date_epoch(request.project.root)
         try:
-            typst.compile(
-                str(typ), output=str(target), root=str(request.project.root),
-                ignore_system_fonts=True, timestamp=source_date_epoch(request.project.root),
-            )
+            if self.warm:
+                self.warm.compile(typ, target, timestamp)
+            else:
+                typst.compile(str(typ), output=str(target), root=str(request.project.root),
+                              ignore_system_fonts=True, timestamp=timestamp)
         except Exception as exc:  # typst raises its own TypstError with the diagnostic text
             refusal = source_typst_problem(request, exc)
             if refusal is not None:

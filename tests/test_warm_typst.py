@@ -1,0 +1,60 @@
+"""A preview's warm Typst compilers (engines/warm.py) write the same PDF bytes as a cold compile,
+after edits to the document and to a figure it shows, and compile at a stable path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from reportkit.engines.base import RenderRequest
+from reportkit.engines.builtin import BuiltinEngine
+from reportkit.engines.warm import WarmTypst
+from reportkit.progress import Progress
+from reportkit.project import Project
+from reportkit.source import Document
+
+
+def cold_pdf(typ: Path, root: Path, timestamp: int) -> bytes:
+    """The PDF of ``typ`` compiled by a fresh process (no state shared with the warm compiler)."""
+    code = ("import sys, typst; sys.stdout.buffer.write(typst.compile(sys.argv[1], root=sys.argv[2], "
+            "ignore_system_fonts=True, timestamp=int(sys.argv[3])))")
+    return subprocess.run([sys.executable, "-c", code, str(typ), str(root), str(timestamp)],
+                          capture_output=True, check=True).stdout
+
+
+def render_pdf(engine: BuiltinEngine, project: Path, staging: Path) -> tuple[Path, Path]:
+    """The engine's PDF of the fixture paper and the .typ it was compiled from."""
+    loaded = Project.load(project)
+    staging.mkdir(parents=True)
+    result = engine.render(RenderRequest(Document.read(loaded, loaded.main_inputs[0]), ("pdf",), staging),
+                           Progress(quiet=True))
+    return result.outputs["pdf"], result.sources["pdf"]
+
+
+def test_warm_compiles_are_byte_identical_to_cold_ones(fixture_project, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    engine = BuiltinEngine(WarmTypst(fixture_project))
+    chapter = fixture_project / "chapters" / "_method.qmd"
+    figure = fixture_project / "figures" / "bars.svg"
+    typs = []
+    for round_, edit in enumerate(["", "chapter", "figure"]):
+        if edit == "chapter":
+            chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA sentence added warm.\n", encoding="utf-8")
+        if edit == "figure":  # a file the .typ reads, not the .typ itself
+            figure.write_text(figure.read_text(encoding="utf-8").replace("</svg>", '<circle cx="5" cy="5" r="4"/></svg>'),
+                              encoding="utf-8")
+        pdf, typ = render_pdf(engine, fixture_project, fixture_project / "_output" / f"stage{round_}")
+        typs.append(typ)
+        assert pdf.read_bytes() == cold_pdf(typ, fixture_project, 1767225600), edit
+    assert len(set(typs)) == 1 and typs[0].is_relative_to(fixture_project / ".reportkit")  # a stable path
+    import pypdf
+
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+    assert "A sentence added warm." in text
+
+
+def test_the_cold_engine_compiles_in_its_staging_folder(fixture_project):
+    _, typ = render_pdf(BuiltinEngine(), fixture_project, fixture_project / "_output" / "stage")
+    assert typ.is_relative_to(fixture_project / "_output" / "stage")
+    assert not (fixture_project / ".reportkit" / "typst").exists()
