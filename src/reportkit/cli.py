@@ -293,7 +293,8 @@ def archive(output: Path | None, project: Project) -> None:
 
 
 @main.command()
-@to_option("html", "Formats to re-render on each change (html is fastest; all keeps the PDF current too).")
+@to_option("all", "Formats to re-render on each change (with all, the page is pushed as soon as the HTML is "
+                  "ready; the PDF and the checks across formats follow).")
 @engine_option()
 @click.option("--port", type=click.IntRange(0, 65535), default=4848, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
@@ -304,7 +305,9 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
 
     Watches every input of the build (chapters and what they include, data, analysis
     code, settings, bibliography, templates); the open page reloads itself after each
-    successful render. A failed render is reported and the last good page stays. Ctrl-C stops.
+    successful render of the HTML, then the PDF and the checks across formats follow (their
+    outcome shows in the page and here). A failed render is reported and the last good page
+    stays. Ctrl-C stops.
 
     \b
     Example:
@@ -323,8 +326,11 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
     if isinstance(chosen, BuiltinEngine):
         chosen.warm = WarmTypst(root)  # one Typst compiler per document, warm for the whole preview
 
-    def rebuild() -> None:
-        run_render(Project.load(root), formats, engine, strict=not allow_warnings, progress=progress, engine=chosen)
+    def render_formats(which: tuple[str, ...]) -> None:
+        run_render(Project.load(root), which, engine, strict=not allow_warnings, progress=progress, engine=chosen)
+
+    first = ("html",) if "html" in formats else formats  # the page first; the rest after it is pushed
+    follow = functools.partial(render_formats, formats) if first != formats else None
 
     def watched() -> list[Path]:
         fresh = Project.load(root)
@@ -335,7 +341,8 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
         return sorted({fresh.config_path, *(graph.fingerprints.path(i) for i in inputs)})
 
     home = f"{project.stem(project.main_inputs[0])}.html"
-    Preview(project.output_dir, rebuild, watched, progress, port=port, home=home).serve()
+    Preview(project.output_dir, functools.partial(render_formats, first), watched, progress, port=port, home=home,
+            follow=follow).serve()
 
 
 @main.command()

@@ -3,8 +3,10 @@
 Watching is by polling file modification times of every input of the build graph (sources, data,
 analysis code, settings), so nothing extra needs installing. Each build is pushed to the open pages
 as a server-sent event (``/__reportkit/events``): after a good build the page reloads where the reader
-was; after a failed one it shows the problems (file:line) in an overlay over the last good page. The
-page is served as rendered, except for the small script that listens; the file on disk stays script-free.
+was; after a failed one it shows the problems (file:line) in an overlay over the last good page. What
+follows the page (the PDF, the checks across formats) is pushed as a second event of the same build,
+shown in a badge (and an overlay when it failed). The page is served as rendered, except for the small
+script that listens; the file on disk stays script-free.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import http.server
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -43,16 +45,40 @@ LISTEN_SCRIPT = b"""<script>
     }
     box.textContent = text;
   }
+  function status(text) {  // the PDF and the checks that follow the page
+    var badge = document.getElementById('reportkit-status');
+    if (!badge) {
+      badge = document.createElement('div');
+      badge.id = 'reportkit-status';
+      badge.style.cssText = 'position:fixed;right:.6rem;top:.6rem;z-index:2147483646;background:#f4f4f4;' +
+        'color:#333;border:1px solid #bbb;border-radius:4px;padding:.15rem .5rem;font:12px ui-sans-serif,sans-serif';
+      document.body.appendChild(badge);
+    }
+    badge.textContent = text;
+    badge.style.display = text ? '' : 'none';
+  }
+  function show(build) {
+    status({pending: 'PDF and checks: running', ok: 'PDF and checks: passed',
+            failed: 'PDF and checks: failed'}[build.checks] || '');
+    if (!build.ok) {
+      overlay(build.message + '\\n\\n(the page shows the last good render; fix and save to update)');
+    } else if (build.checks === 'failed') {
+      overlay('The page is up to date, but the PDF or the checks after it failed:\\n\\n' + build.checks_message);
+    } else {
+      var shown = document.getElementById('reportkit-overlay');
+      if (shown) { shown.remove(); }
+    }
+  }
   var seen = null;
   var source = new EventSource('/__reportkit/events');
   source.addEventListener('build', function (event) {
     var build = JSON.parse(event.data);
-    if (seen === null) { seen = build.version; if (!build.ok) { overlay(build.message); } return; }
+    if (seen === null) { seen = build.version; show(build); return; }
     if (build.ok && build.version !== seen) {
       sessionStorage.setItem(key, String(window.scrollY));
       location.reload();
-    } else if (!build.ok) {
-      overlay(build.message + '\\n\\n(the page shows the last good render; fix and save to update)');
+    } else {
+      show(build);
     }
   });
 })();
@@ -67,9 +93,12 @@ class Build:
     version: int = 0      # counts good builds: a page reloads when it changes
     ok: bool = True
     message: str = ""
+    checks: str = ""      # what followed the page (the PDF, the checks): "", "pending", "ok" or "failed"
+    checks_message: str = ""
 
     def event(self) -> bytes:
-        data = json.dumps({"version": self.version, "ok": self.ok, "message": self.message})
+        data = json.dumps({"version": self.version, "ok": self.ok, "message": self.message, "checks": self.checks,
+                           "checks_message": self.checks_message})
         return f"event: build\ndata: {data}\n\n".encode("utf-8")
 
 
@@ -153,12 +182,15 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 class Preview:
-    """Render, serve, watch; ``rebuild`` is called with no arguments and may raise ReportError."""
+    """Render, serve, watch. ``rebuild`` makes the page; ``follow`` (optional) then makes what may come
+    after the page is pushed (the PDF, the checks across formats). Both take no arguments and may raise
+    ReportError."""
 
     def __init__(self, output_dir: Path, rebuild: Callable[[], None], watched: Callable[[], list[Path]],
-                 progress: Progress, port: int = 0, interval: float = 0.2, home: str = ""):
+                 progress: Progress, port: int = 0, interval: float = 0.2, home: str = "",
+                 follow: Callable[[], None] | None = None):
         self.output_dir, self.rebuild, self.watched, self.home = output_dir, rebuild, watched, home
-        self.progress, self.port, self.interval = progress, port, interval
+        self.progress, self.port, self.interval, self.follow = progress, port, interval, follow
         self.builds = Builds()
         self._stop = threading.Event()
 
@@ -182,15 +214,30 @@ class Preview:
             self.progress.error(str(error))
             return []
 
-    def _build(self) -> None:
+    def _build(self, stamps: dict[Path, int]) -> None:
+        """Make the page and push it; then, unless a watched file changed meanwhile (``stamps``: as
+        they were when the build started), make what follows it and push its outcome."""
         latest = self.builds.latest
         try:
             self.rebuild()
         except ReportError as error:
             self.progress.error(f"{error}\n(the page keeps showing the last good render; fix and save to retry)")
             self.builds.publish(Build(latest.version, False, str(error)))
+            return
+        page = Build(latest.version + 1, True, "", "pending" if self.follow else "")
+        self.builds.publish(page)
+        if self.follow is None:
+            return
+        if self._snapshot(list(stamps)) != stamps:
+            self.progress.info("changed during the build: the PDF and the checks follow the next build")
+            return
+        try:
+            self.follow()
+        except ReportError as error:
+            self.progress.error(f"the page is up to date, but the PDF or the checks after it failed:\n{error}")
+            self.builds.publish(replace(page, checks="failed", checks_message=str(error)))
         else:
-            self.builds.publish(Build(latest.version + 1, True, ""))
+            self.builds.publish(replace(page, checks="ok"))
 
     def _rewatch(self, stamps: dict[Path, int]) -> tuple[list[Path], dict[Path, int]]:
         """The files to watch after a build (a chapter may include new files now). Known files keep the
@@ -203,7 +250,7 @@ class Preview:
         """Block until ``stop()`` or Ctrl-C; then shut the server down cleanly."""
         files = self._watch_list()
         stamps = self._snapshot(files)  # before the first build: a save made meanwhile is not missed
-        self._build()
+        self._build(stamps)
         files, stamps = self._rewatch(stamps)
         handler = functools.partial(type("Handler", (_Handler,), {"builds": self.builds, "home": self.home}),
                                     directory=str(self.output_dir))
@@ -222,7 +269,7 @@ class Preview:
                 if current != stamps:
                     changed = sorted(str(p) for p in current if current.get(p) != stamps.get(p))
                     self.progress.info(f"changed: {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}")
-                    self._build()
+                    self._build(current)
                     files, stamps = self._rewatch(current)
         except KeyboardInterrupt:
             self.progress.info("stopping preview")
