@@ -144,3 +144,74 @@ def test_every_figure_and_table_is_embedded_once_and_referenced(two_runs):
             continue
         assert len(placed) == 1, f"{p} placed in {sorted(placed) or 'no document'}"
         assert f"@{label}-{name}" in article, f"the article never refers to {label}-{name}"
+
+
+# -- a quoted value and its table cell say the same -----------------------------------------------------------
+NUMBER = re.compile(r"[−+-]?\d[\d,]*(?:\.\d+)?")
+COUNTRIES = {"kaz": "Kazakhstan", "uzb": "Uzbekistan", "kgz": "Kyrgyzstan", "tjk": "Tajikistan",
+             "tkm": "Turkmenistan", "chn": "China", "mng": "Mongolia", "rus": "Russia"}
+UNIT_OF_KIND = {"pct": "%", "pct_printed": "%", "count": "persons", "signed": "persons", "usd": "US$"}
+
+
+def as_number(text: str) -> float:
+    return float(text.replace(",", "").replace("−", "-"))
+
+
+def decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def table_cells(root: Path):
+    """Every numeric cell of the generated tables: (table, the row's text, column header, cell)."""
+    for md in sorted((root / "report/generated/tables").glob("*.md")):
+        lines = [line for line in md.read_text(encoding="utf-8").splitlines() if line.startswith("|")]
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        for line in lines[2:]:
+            row = [c.strip() for c in line.strip("|").split("|")]
+            for column, cell in zip(header, row):
+                if NUMBER.fullmatch(cell):
+                    yield md.name, " ".join(row), column, cell
+
+
+def unit_of_column(header: str) -> str:
+    return "%" if "%" in header else "US$" if "US$" in header else "persons"
+
+
+def cells_quoting(value: dict, cells: list) -> list:
+    """The table cells that show ``value``: a column of its unit, in a row or column naming its country
+    and every year in its name, holding a number that rounds from the value (at the cell's precision)."""
+    names = re.split(r"[._]", value["name"])
+    countries = [COUNTRIES[n] for n in names if n in COUNTRIES]
+    years = re.findall(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)", value["name"])
+    if not countries or not years:
+        return []
+    unit = UNIT_OF_KIND[value["kind"]]
+    scaled = value["value"] / 1e6 if unit == "US$" else value["value"]  # tables show US$ in millions
+    return [(table, row, column, cell) for table, row, column, cell in cells
+            if unit_of_column(column) == unit and any(c in row + column for c in countries)
+            and all(y in row + column for y in years)
+            and abs(as_number(cell) - scaled) <= 0.5 * 10 ** -decimals(cell) + 1e-9]
+
+
+def test_a_quoted_value_and_its_table_cell_agree(two_runs):
+    """The prose and a table show one quantity at the same precision ("0.16%" in a sentence and "0.16"
+    in the % column, never "0.2"); US$ in billions in prose agrees with the table's millions at the prose's
+    precision. Cells are matched by unit, country, year and value; at least 60 pairs must be compared."""
+    cells = list(table_cells(two_runs.root))
+    compared, disagree = 0, []
+    for f in sorted((two_runs.root / "report/generated/values").glob("*.json")):
+        for value in json.loads(f.read_text(encoding="utf-8"))["values"]:
+            if value["missing"] or value["kind"] not in UNIT_OF_KIND or isinstance(value["value"], (bool, list)):
+                continue
+            shown = NUMBER.search(value["text"]).group(0)
+            for table, row, column, cell in cells_quoting(value, cells):
+                compared += 1
+                if UNIT_OF_KIND[value["kind"]] == "US$":
+                    per_million = 1e3 if "billion" in value["text"] else 1
+                    same = round(as_number(cell) / per_million, decimals(shown)) == as_number(shown)
+                else:
+                    same = cell == shown
+                if not same:
+                    disagree.append(f"{value['name']} = {value['text']!r} but {table} ({row} | {column}) shows {cell!r}")
+    assert compared >= 60, f"only {compared} value/cell pairs found: the matching no longer finds the tables' cells"
+    assert not disagree, "\n".join(disagree)
