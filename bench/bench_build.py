@@ -42,6 +42,19 @@ def run(args: list[str], cwd: Path, env: dict | None = None) -> float:
     return elapsed
 
 
+def session_rss(session: int) -> int:
+    """Summed RSS (bytes) of every process in a session (a process started with start_new_session)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == session:  # session id (fields after the name: state ppid pgrp session)
+                total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def peak_memory(args: list[str], cwd: Path) -> tuple[float, int]:
     """Wall time and peak summed RSS (bytes) of a process and all its descendants."""
     start = time.perf_counter()
@@ -49,15 +62,7 @@ def peak_memory(args: list[str], cwd: Path) -> tuple[float, int]:
                                start_new_session=True)
     peak = 0
     while process.poll() is None:
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                if int(fields[3]) == process.pid:  # session id (fields after the name: state ppid pgrp session)
-                    total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-            except (OSError, IndexError, ValueError):
-                continue
-        peak = max(peak, total)
+        peak = max(peak, session_rss(process.pid))
         time.sleep(0.02)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed")

@@ -1,0 +1,178 @@
+"""Benchmark of issue 15 (save -> see it) on this paper, on a clean copy of the repository.
+
+Measured in one run on this machine, each as min / median over runs, with its target in brackets:
+  html     save one chapter -> updated HTML served by `report preview`   [<= 0.5 s and <= 0.3x raw]
+  pdf      save one chapter -> updated PDF (and its checks) pushed        [<= 1.0 s]
+  edit     `report render` after a one-chapter edit  vs  raw             [<= 0.8x]
+  cold     `report render` from nothing  vs  raw analysis + raw          [<= 1.5x]
+  memory   peak resident memory of the preview's process tree over the saves, first vs last saves
+                                                                          [<= 600 MB, not growing]
+
+"raw" is pandoc to HTML, pandoc to Typst and a Typst compile of the main document, each a process of
+its own, as a user would run them by hand (bench_build.raw_document); "raw analysis" is
+`python -m analysis`. A save's time runs from the write of the chapter to the pushed event (the
+preview notices saves by polling every 0.2 s, which is included).
+
+Usage: python bench/bench_preview.py [--runs N] [--saves N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from bench_build import REPORT, clean_copy, raw_document, reset, run, session_rss
+
+CHAPTER = "report/chapters/conclusions.qmd"
+EPOCH = "1767225600"
+
+
+def edit(project: Path, marker: str) -> None:
+    path = project / CHAPTER
+    path.write_text(path.read_text(encoding="utf-8") + f"\nAn added sentence, {marker}.\n", encoding="utf-8")
+
+
+def spread(values: list[float], unit: str = "s") -> str:
+    return f"min {min(values):.2f} {unit}, median {statistics.median(values):.2f} {unit} of {len(values)}"
+
+
+def verdict(ok: bool) -> str:
+    return "OK" if ok else "MISSED"
+
+
+class Events:
+    """The preview's server-sent events, one build at a time."""
+
+    def __init__(self, url: str):
+        self.response = urllib.request.urlopen(url + "__reportkit/events", timeout=120)
+
+    def next(self) -> dict:
+        data = None
+        for raw in self.response:
+            line = raw.decode("utf-8").rstrip("\n")
+            if line.startswith("data: "):
+                data = json.loads(line[6:])
+            elif line == "" and data is not None:
+                return data
+        raise SystemExit("the preview's event stream ended")
+
+
+class Memory(threading.Thread):
+    """Samples the resident memory of a process session every 50 ms; ``mark()`` starts a new save."""
+
+    def __init__(self, session: int):
+        super().__init__(daemon=True)
+        self.session, self.peaks, self.stopped = session, [0], threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            self.peaks[-1] = max(self.peaks[-1], session_rss(self.session))
+            time.sleep(0.05)
+
+    def mark(self) -> None:
+        self.peaks.append(0)
+
+
+def preview_saves(project: Path, saves: int, env: dict) -> tuple[list[float], list[float], Memory]:
+    """Seconds from each save to its page being served and to its PDF's event; memory per save."""
+    process = subprocess.Popen([*REPORT, "preview", "--port", "0", "--engine", "builtin"], cwd=project, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    memory = Memory(process.pid)
+    memory.start()
+    try:
+        url = None
+        while url is None:
+            line = process.stdout.readline()
+            if not line:
+                raise SystemExit("report preview exited before serving")
+            match = re.search(r"Serving (http://127\.0\.0\.1:\d+/)(\S+)", line)
+            url, page = (match.group(1), match.group(2)) if match else (None, None)
+        threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()  # keep the pipe drained
+        events = Events(url)
+        first = events.next()
+        if not first["ok"] or first["checks"] != "ok":
+            raise SystemExit(f"the first preview build failed: {first}")
+        html, pdf = [], []
+        for save in range(saves):
+            memory.mark()
+            marker = f"save {save} of the preview benchmark"
+            started = time.perf_counter()
+            edit(project, marker)
+            pushed = events.next()
+            served = urllib.request.urlopen(url + page, timeout=30).read().decode("utf-8")
+            html.append(time.perf_counter() - started)
+            if not pushed["ok"] or marker not in served:
+                raise SystemExit(f"save {save}: the page was not updated: {pushed}")
+            followed = events.next()
+            pdf.append(time.perf_counter() - started)
+            if followed["checks"] != "ok":
+                raise SystemExit(f"save {save}: the PDF or its checks failed: {followed}")
+            time.sleep(0.3)  # a writer's pause: let the memory sampler see the idle preview too
+        return html, pdf, memory
+    finally:
+        memory.stopped.set()
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each render figure")
+    parser.add_argument("--saves", type=int, default=50, help="saves during the preview")
+    args = parser.parse_args()
+    env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
+    with tempfile.TemporaryDirectory() as tmp:
+        project = clean_copy(Path(tmp) / "repo")
+        work = Path(tmp) / "work"
+        work.mkdir()
+
+        colds, raw_colds = [], []
+        for _ in range(args.runs):  # interleaved, so that drift affects both alike
+            reset(project)
+            colds.append(run([*REPORT, "render", "-q", "--engine", "builtin"], project, env))
+            reset(project)
+            raw_colds.append(run([sys.executable, "-m", "analysis"], project, env) + raw_document(project, work))
+
+        run([*REPORT, "render", "-q", "--engine", "builtin"], project, env)
+        edits, raws = [], []
+        for round_ in range(args.runs):
+            edit(project, f"render edit {round_}")
+            edits.append(run([*REPORT, "render", "-q", "--engine", "builtin"], project, env))
+            raws.append(raw_document(project, work))
+        raw = statistics.median(raws)
+
+        html, pdf, memory = preview_saves(project, args.saves, env)
+
+    page, made = statistics.median(html), statistics.median(pdf)
+    cold_ratio = [c / r for c, r in zip(colds, raw_colds)]
+    edit_ratio = [e / r for e, r in zip(edits, raws)]
+    print(f"raw pandoc (HTML) + pandoc (Typst) + Typst by hand: {spread(raws)}")
+    print(f"save -> HTML served: {spread(html)}; median / raw = {page / raw:.2f}x  "
+          f"[<= 0.5 s: {verdict(page <= 0.5)}; <= 0.3x: {verdict(page / raw <= 0.3)}]")
+    print(f"save -> PDF pushed:  {spread(pdf)}  [<= 1.0 s: {verdict(made <= 1.0)}]")
+    print(f"report render after a one-chapter edit: {spread(edits)}; ratio to raw "
+          f"{spread(edit_ratio, 'x')}  [<= 0.8x: {verdict(statistics.median(edit_ratio) <= 0.8)}]")
+    print(f"cold report render: {spread(colds)} vs raw analysis + pandoc + Typst "
+          f"{spread(raw_colds)}; ratio {spread(cold_ratio, 'x')}  "
+          f"[<= 1.5x: {verdict(statistics.median(cold_ratio) <= 1.5)}]")
+    saves = memory.peaks[1:]
+    tenth = max(1, len(saves) // 5)
+    early, late = max(saves[:tenth]) / 2**20, max(saves[-tenth:]) / 2**20
+    peak = max(memory.peaks) / 2**20
+    print(f"preview memory over {len(saves)} saves (process tree): peak {peak:.0f} MB; peak of the first {tenth} saves "
+          f"{early:.0f} MB, of the last {tenth} {late:.0f} MB  [<= 600 MB: {verdict(peak <= 600)}; "
+          f"not growing: {verdict(late <= early * 1.1)}]")
+
+
+if __name__ == "__main__":
+    main()
