@@ -123,6 +123,18 @@ def test_a_change_in_the_supplement_renders_the_article_again(project):
     assert ">Table S3</a>" in (project / "_output" / "article.html").read_text(encoding="utf-8")
 
 
+def test_prose_of_the_supplement_does_not_render_the_article_again(project):
+    """The article reads of the supplement only what its references show (ids, numbers)."""
+    (project / "article.qmd").write_text(ARTICLE.replace(" and @tbl-nowhere", ""), encoding="utf-8")
+    assert run_report("render", "--engine", "builtin", "--to", "html", project=project).exit_code == 0
+    text = (project / "supplement.qmd").read_text(encoding="utf-8")
+    (project / "supplement.qmd").write_text(text.replace("A first table.", "A first, edited table."), encoding="utf-8")
+    result = run_report("render", "--engine", "builtin", "--to", "html", "--explain", project=project)
+    assert result.exit_code == 0, result.output
+    assert "render article.qmd (html): up to date" in result.output
+    assert "render supplement.qmd (html): supplement.qmd changed" in result.output
+
+
 def test_report_check_knows_the_other_documents_floats(project):
     """`report check` resolves references to another document's floats as a render does, and still reports
     a reference that no document defines."""

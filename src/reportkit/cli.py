@@ -337,7 +337,7 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
         graph = build_graph(fresh, formats, chosen, not allow_warnings, Progress(quiet=True))
         graph.close()
         made = {o for s in graph.steps.values() for o in s.outputs}  # written by the build itself: not watched
-        inputs = {i for s in graph.steps.values() for i in s.all_inputs()} - made
+        inputs = {i for s in graph.steps.values() for i in s.all_inputs()} - made - set(graph.fingerprints.values)
         return sorted({fresh.config_path, *(graph.fingerprints.path(i) for i in inputs)})
 
     home = f"{project.stem(project.main_inputs[0])}.html"

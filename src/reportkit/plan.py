@@ -3,13 +3,14 @@
 1. **data**: validates the data package whenever any of its files changed;
 2. the project's own **steps** (its analysis, declared under ``reportkit: steps:``);
 3. one **render** step per main document, after all of the above: its inputs (the document's
-   sources, settings, images and the engine's own files) are only known once the steps have
-   written the variables, so they are read then, and the document read for that is the one the
-   render uses (each document is read once per build).
+   sources, settings, images, the ids the other documents define (``xref.links``) and the engine's
+   own files) are only known once the steps have written the variables, so they are read then, and
+   the document read for that is the one the render uses (each document is read once per build).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from . import __version__, xref
@@ -75,24 +76,27 @@ def execute_step(project: Project, main: Path, reader: DocumentReader, fingerpri
 
 
 def render_step(project: Project, main: Path, formats: tuple[str, ...], engine: Engine, strict: bool,
-                progress: Progress, reader: DocumentReader, key: str, after: list[str],
+                progress: Progress, reader: DocumentReader, key: str, after: list[str], fingerprints: Fingerprints,
                 record: Path | None = None) -> Step:
-    """Render one main document when anything it reads (its executed cells among them), or the
-    engine, changed."""
+    """Render one main document when anything it reads (its executed cells among them), what the
+    other documents define for it to refer to, or the engine, changed."""
     stem = project.stem(main)
     engine_files = [str(p) for p in engine.inputs()]
 
     others = [m for m in project.main_inputs if m != main]
+    links_input = f"ids the other documents define, for {project.relative(main)}"
+
+    def links() -> dict:
+        return xref.links(reader.document(main), [reader.document(m) for m in others])
 
     def action():
-        document = reader.document(main)
-        render_document(document, formats, engine, strict, progress, record,
-                        xref.links(document, [reader.document(m) for m in others]))
+        render_document(reader.document(main), formats, engine, strict, progress, record, links())
 
     def inputs() -> list[str]:
-        # the other documents' files too: a reference to their floats shows their numbers
-        own = reader.document(main).inputs
-        return list(dict.fromkeys([*own, *(f for m in others for f in reader.document(m).inputs), *engine_files]))
+        # of the other documents, only what a reference to them shows (their ids, floats' numbers):
+        # an edit of their prose does not render this document again
+        fingerprints.add_value(links_input, json.dumps(links(), sort_keys=True))
+        return list(dict.fromkeys([*reader.document(main).inputs, links_input, *engine_files]))
 
     # a render of fewer formats (a preview's HTML) keeps its own record, so that the full render's
     # record still says what the other formats were made from
@@ -136,6 +140,7 @@ def build_graph(project: Project, formats: tuple[str, ...], engine: Engine, stri
                 run = execute_step(project, main, reader, fingerprints, options.cell_timeout, progress, before)
                 record = project.root / run.outputs[0]
                 steps.append(run)
-            steps.append(render_step(project, main, formats, engine, strict, progress, reader, key, before, record))
+            steps.append(render_step(project, main, formats, engine, strict, progress, reader, key, before,
+                                     fingerprints, record))
     closers = [(runner.close, {s.name for s in declared})] if runner else []
     return BuildGraph(steps, fingerprints, state, closers=closers)
