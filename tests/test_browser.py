@@ -244,6 +244,15 @@ def test_preview_shows_a_broken_save_over_the_last_good_page(browser, fixture_pr
         chapter.write_text(text + "\nFixed again.\n", encoding="utf-8")  # a good save reloads, without the overlay
         page.wait_for_function("document.body.innerText.includes('Fixed again.')", timeout=30000)
         assert page.query_selector("#reportkit-overlay") is None
+        page.wait_for_function("(document.getElementById('reportkit-status') || {}).textContent"
+                               " === 'PDF and checks: passed'", timeout=30000)  # the PDF followed the page
+        # a save the page takes but the PDF refuses: the new page, then the PDF's problem over it
+        chapter.write_text(text + "\nFine in HTML.\n\n```{=typst}\n#nowhere-defined()\n```\n", encoding="utf-8")
+        page.wait_for_function("document.body.innerText.includes('Fine in HTML.')", timeout=30000)
+        page.wait_for_selector("#reportkit-overlay", timeout=30000)
+        overlay = page.inner_text("#reportkit-overlay")
+        assert "the PDF or the checks after it failed" in overlay and f"chapters/_method.qmd:{line + 3}" in overlay
+        assert page.inner_text("#reportkit-status") == "PDF and checks: failed"
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
