@@ -167,3 +167,14 @@ def test_values_link_to_entries_of_another_document(tmp_path):
     page = " ".join(page.split())
     assert re.search(rf'<a href="supplement.html#{value_anchor("counts.total")}"[^>]*class="{VALUE_CLASS}"', page)
     assert f'<span class="{VALUE_CLASS}" data-var="counts.share">5%</span>' in page
+
+
+def test_report_checks_pass_runs_every_filter_that_reports_problems():
+    """`report check` runs the filters only up to the last one that reports problems (CHECK_FILTERS): a
+    filter after it that started reporting (a `problem(` call or `pandoc.log.warn`) would go unchecked."""
+    from reportkit.engines.builtin import CHECK_FILTERS
+
+    reporting = [name for name in FILTERS
+                 if re.search(r"\bproblem\(|pandoc\.log\.warn", package_file("filters", name).read_text(encoding="utf-8"))]
+    assert reporting and set(reporting) <= set(CHECK_FILTERS)
+    assert CHECK_FILTERS == FILTERS[:len(CHECK_FILTERS)]  # in the render's order

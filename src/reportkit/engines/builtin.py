@@ -34,6 +34,10 @@ from .warm import WarmTypst
 MARKDOWN = "markdown-implicit_header_references"
 FILTERS = ("conditions.lua", "cells.lua", "tables.lua", "elsewhere.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
 AFTER_CITEPROC = ("links.lua",)  # filters that read citeproc's output
+# `report check`'s pass: the filters up to the last one that reports problems (only crossref.lua
+# reports any; those after it only transform, and a check writes nothing). tests/test_filters.py holds
+# every filter that calls problem() to this list.
+CHECK_FILTERS = FILTERS[:FILTERS.index("crossref.lua") + 1]
 TYPST_SOURCE_LINE = re.compile(r"^\s*\d+\s*│ (.+)$", re.M)  # the failing line in a Typst diagnostic
 UNSUPPORTED_TYPST = "unsupported.typst"
 CITATION_UNKNOWN = "citation.unknown"  # the rule crossref.lua reports unknown citation keys under
@@ -278,7 +282,7 @@ class BuiltinEngine(Engine):
         meta = self._write_meta(work / "meta-check.yml", self.metadata(request, "html"))
         args = [str(body), "--from", MARKDOWN, "--metadata-file", str(meta), "--log", str(log), "--to", "json",
                 "--output", os.devnull]
-        for name in FILTERS:
+        for name in CHECK_FILTERS:
             args += ["--lua-filter", str(package_file("filters", name))]
         self._run_pandoc(request, args, "its AST")
         return self.problems(request, log)
