@@ -68,3 +68,23 @@ def test_stale_analysis_is_said_once_instead_of_every_value(built):
     result = run_report("check", project=built)
     assert result.exit_code in (3, 5)
     assert "run `report build` first" in result.output and "unknown var" not in result.output
+
+
+def test_a_clean_filter_pass_is_remembered_until_what_it_read_changes(built, monkeypatch):
+    """A document whose filter pass found nothing is not passed through pandoc again while the document,
+    its metadata, the bibliography, the filters and pandoc are the same; any of them changing runs it again
+    (here: the bibliography loses the entry the document cites, which must then be reported)."""
+    from reportkit.engines.builtin import BuiltinEngine
+    from reportkit.lint import source_problems
+    from reportkit.project import Project
+
+    passes = []
+    real_check = BuiltinEngine.check
+    monkeypatch.setattr(BuiltinEngine, "check", lambda self, *a, **k: passes.append(1) or real_check(self, *a, **k))
+    assert source_problems(Project.load(built)) == [] and len(passes) == 1
+    assert source_problems(Project.load(built)) == [] and len(passes) == 1  # remembered
+    bib = built / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("doe2020", "roe2021"), encoding="utf-8")
+    problems = source_problems(Project.load(built))
+    assert len(passes) == 2 and [p.subject for p in problems if p.rule == "citation.unknown"] == ["@doe2020"]
+    assert source_problems(Project.load(built)) and len(passes) == 3  # a pass that found problems is not remembered

@@ -29,6 +29,9 @@ from .progress import Progress
 from .project import FORMATS, VARIABLES_NAME, Project, resolve_path
 from .settings import settings
 from .source import Document
+from .state import STATE_DIR, read_json, write_json
+
+CLEAN_PASSES = "check-passes.json"  # in the state folder: filter_problems' memory
 
 
 def typed_numbers(document: Document, rules: NumberRules) -> list[Problem]:
@@ -65,15 +68,19 @@ def source_problems(project: Project) -> list[Problem]:
                                     options.data_rebuild, project.root)
         documents = [Document.read(project, main) for main in project.main_inputs]
 
+        passed_file = project.root / STATE_DIR / CLEAN_PASSES
+        passed = read_json(passed_file)  # document -> key of its last filter pass that found nothing
+
         def check(document: Document) -> list[Problem]:
             others = [d for d in documents if d is not document]
             return document_problems(document, options.number_rules, produced,
                                      values_known=not (stale and VARIABLES_NAME in produced),
-                                     links=xref.links(document, others))
+                                     links=xref.links(document, others), passed=passed)
 
         with ThreadPoolExecutor(len(documents) or 1) as documents_pool:  # their pandoc passes side by side
             for found in documents_pool.map(check, documents):
                 problems += found
+        write_json(passed_file, passed)  # its own file: a render running meanwhile keeps its state.json
         problems += unused_references(project, documents)
         if validated is not None:
             validated.result()  # raises DataError (exit 5) with every data problem
@@ -117,12 +124,14 @@ def unused_references(project: Project, documents: list[Document]) -> list[Probl
 
 
 def document_problems(document: Document, rules: NumberRules, produced: set[str] = frozenset(),
-                      values_known: bool = True, links: dict | None = None) -> list[Problem]:
+                      values_known: bool = True, links: dict | None = None, passed: dict | None = None) -> list[Problem]:
     """One document's problems (see the module's docstring); ``links``: the ids the project's other
-    documents define, which its references may name (``xref.links``)."""
+    documents define, which its references may name (``xref.links``). ``passed`` remembers, per document,
+    the key of its last filter pass that found nothing (``BuiltinEngine.check_key``): while the key is the
+    same, the pass is not run again (after an edit of the article, only the article's pass runs)."""
     problems = [p for p in document.problems if values_known or p.rule != "var.unknown"]
     with tempfile.TemporaryDirectory(prefix="report-check-") as work, ThreadPoolExecutor(1) as pool:
-        filtered = pool.submit(BuiltinEngine().check, document, Path(work), links)  # pandoc runs meanwhile
+        filtered = pool.submit(filter_problems, document, Path(work), links, passed)  # pandoc runs meanwhile
         problems += typed_numbers(document, rules) + document.missing_images(produced)
         try:
             # a reference to a float a code cell makes resolves once the cells ran (render), not here
@@ -131,3 +140,19 @@ def document_problems(document: Document, rules: NumberRules, produced: set[str]
         except ReportError as error:  # e.g. pandoc could not read the document
             problems.append(error.problem)
     return problems
+
+
+def filter_problems(document: Document, work: Path, links: dict | None, passed: dict | None) -> list[Problem]:
+    """What the built-in engine's filters report for ``document``, unless its last clean pass had the same key."""
+    engine = BuiltinEngine()
+    if passed is None:
+        return engine.check(document, work, links)
+    key = engine.check_key(document, links)
+    if passed.get(document.stem) == key:
+        return []
+    found = engine.check(document, work, links)
+    if found:
+        passed.pop(document.stem, None)
+    else:
+        passed[document.stem] = key
+    return found

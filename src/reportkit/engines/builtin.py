@@ -7,6 +7,7 @@ markup, callouts, citeproc with the project's CSL, table of contents.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import os
@@ -272,6 +273,24 @@ class BuiltinEngine(Engine):
             raise EngineError(f"Typst could not compile {request.project.relative(typ)}:\n{exc}") from exc
 
     # -- checking without rendering ------------------------------------------------------
+    def check_key(self, document: Document, links: dict | None = None) -> str:
+        """A digest of everything ``check``'s pandoc pass reads: the expanded document, its metadata (with
+        the filter settings and ``links``), the bibliography files, the filters and the pandoc binary. A
+        pass that found nothing need not run again while the key is the same (lint.py remembers it)."""
+        meta = self.metadata(RenderRequest(document, ("html",), Path(), links or {}), "html")
+        digest = hashlib.sha256()
+        pandoc = Path(pandoc_path())
+        stat = pandoc.stat() if pandoc.exists() else None
+        digest.update(f"{pandoc}|{stat and stat.st_size}|{stat and stat.st_mtime_ns}\0".encode())
+        digest.update(document.expanded.body.encode("utf-8") + b"\0")
+        digest.update(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True).encode("utf-8") + b"\0")
+        bibliography = meta.get("bibliography") or []
+        files = [*(package_file("filters", name) for name in CHECK_FILTERS),
+                 *(Path(str(b)) for b in ([bibliography] if isinstance(bibliography, str) else bibliography))]
+        for path in files:
+            digest.update(str(path).encode() + b"\0" + (path.read_bytes() if path.is_file() else b"(absent)") + b"\0")
+        return digest.hexdigest()
+
     def check(self, document: Document, work: Path, links: dict | None = None) -> list[Problem]:
         """What the filters report for ``document`` (unresolved references, duplicate labels, unknown
         citation keys), from one pandoc pass with the filters into its AST: nothing is written. ``links``:

@@ -712,10 +712,12 @@ end
 -- Links to anchors: #x must be an element's id (or one this filter or citeproc creates).
 ---------------------------------------------------------------------------------------
 local ids = {}
+local has_display_math = false  -- without any, the references pass need not visit every list of inlines
 local function note_ids(blocks)
   local function note(el) if el.identifier and el.identifier ~= "" then ids[el.identifier] = true end end
   blocks:walk({ Header = note, Div = note, Span = note, Figure = note, Table = note, CodeBlock = note,
-    Image = note, Link = note, Code = note })
+    Image = note, Link = note, Code = note,
+    Math = function(m) if m.mathtype == "DisplayMath" then has_display_math = true end end })
   ids["refs"] = true
 end
 
@@ -764,7 +766,7 @@ function Pandoc(doc)
   if is_typst() and not has_level_one then shift_headings = -1 end
   doc.blocks = doc.blocks:walk({
     Cite = resolve_cite,
-    Inlines = resolve_equations,
+    Inlines = has_display_math and resolve_equations or nil,
     Image = function(img)
       if img.src:match("^data:") then
         if is_typst() then img.src = data_uri_file(img.src) return img end
