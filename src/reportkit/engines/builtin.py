@@ -33,6 +33,7 @@ from .support import refusals
 from .warm import WarmTypst
 
 MARKDOWN = "markdown-implicit_header_references"
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 FILTERS = ("conditions.lua", "cells.lua", "tables.lua", "elsewhere.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
 AFTER_CITEPROC = ("links.lua",)  # filters that read citeproc's output
 # `report check`'s pass: the filters up to the last one that reports problems (only crossref.lua
@@ -185,7 +186,8 @@ class BuiltinEngine(Engine):
     # -- pandoc --------------------------------------------------------------------
     @staticmethod
     def _write_meta(path: Path, meta: dict) -> Path:
-        path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
+        # libyaml's emitter where PyYAML has it: the same text, ~5x faster on this paper's metadata
+        path.write_text(yaml.dump(meta, Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=True), encoding="utf-8")
         return path
 
     def _args(self, request: RenderRequest, body: Path, work: Path, fmt: str, target: Path, log: Path) -> list[str]:
