@@ -42,17 +42,23 @@ def run(args: list[str], cwd: Path, env: dict | None = None) -> float:
     return elapsed
 
 
-def session_rss(session: int) -> int:
-    """Summed RSS (bytes) of every process in a session (a process started with start_new_session)."""
-    total = 0
+def session_stats(session: int) -> dict[int, list[str]]:
+    """The /proc stat fields (after the name) of every process in a session (one started with
+    start_new_session), by process id."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             if int(fields[3]) == session:  # session id (fields after the name: state ppid pgrp session)
-                total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+                found[int(stat.parent.name)] = fields
         except (OSError, IndexError, ValueError):
             continue
-    return total
+    return found
+
+
+def session_rss(session: int) -> int:
+    """Summed RSS (bytes) of every process in a session."""
+    return sum(int(fields[21]) for fields in session_stats(session).values()) * os.sysconf("SC_PAGE_SIZE")
 
 
 def peak_memory(args: list[str], cwd: Path) -> tuple[float, int]:

@@ -5,8 +5,8 @@ Measured in one run on this machine, each as min / median over runs, with its ta
   pdf      save one chapter -> updated PDF (and its checks) pushed        [<= 1.0 s]
   edit     `report render` after a one-chapter edit  vs  raw             [<= 0.8x]
   cold     `report render` from nothing  vs  raw analysis + raw          [<= 1.5x]
-  memory   peak resident memory of the preview's process tree over the saves, first vs last saves
-                                                                          [<= 600 MB, not growing]
+  memory   peak resident memory (RSS; also PSS) of the preview's process tree over the saves, and
+           each save's peak over the first and the last saves            [<= 600 MB, not growing]
 
 "raw" is pandoc to HTML, pandoc to Typst and a Typst compile of the main document, each a process of
 its own, as a user would run them by hand (bench_build.raw_document); "raw analysis" is
@@ -31,7 +31,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench_build import REPORT, clean_copy, raw_document, reset, run, session_rss
+from bench_build import REPORT, clean_copy, raw_document, reset, run, session_rss, session_stats
 
 CHAPTER = "report/chapters/conclusions.qmd"
 EPOCH = "1767225600"
@@ -67,16 +67,31 @@ class Events:
         raise SystemExit("the preview's event stream ended")
 
 
+def session_pss(session: int) -> int:
+    """Summed proportional set size (bytes) of a session's processes: pages they share (pandoc's
+    binary) counted once, unlike RSS."""
+    total = 0
+    for pid in session_stats(session):
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        match = re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)
+        total += int(match.group(1)) * 1024 if match else 0
+    return total
+
+
 class Memory(threading.Thread):
-    """Samples the resident memory of a process session every 50 ms; ``mark()`` starts a new save."""
+    """Samples the memory (RSS and PSS) of a process session every 50 ms; ``mark()`` starts a new save."""
 
     def __init__(self, session: int):
         super().__init__(daemon=True)
-        self.session, self.peaks, self.stopped = session, [0], threading.Event()
+        self.session, self.peaks, self.pss_peak, self.stopped = session, [0], 0, threading.Event()
 
     def run(self) -> None:
         while not self.stopped.is_set():
             self.peaks[-1] = max(self.peaks[-1], session_rss(self.session))
+            self.pss_peak = max(self.pss_peak, session_pss(self.session))
             time.sleep(0.05)
 
     def mark(self) -> None:
@@ -166,12 +181,13 @@ def main() -> None:
           f"{spread(raw_colds)}; ratio {spread(cold_ratio, 'x')}  "
           f"[<= 1.5x: {verdict(statistics.median(cold_ratio) <= 1.5)}]")
     saves = memory.peaks[1:]
-    tenth = max(1, len(saves) // 5)
-    early, late = max(saves[:tenth]) / 2**20, max(saves[-tenth:]) / 2**20
+    fifth = max(1, len(saves) // 5)
+    early, late = (statistics.median(part) / 2**20 for part in (saves[:fifth], saves[-fifth:]))
     peak = max(memory.peaks) / 2**20
-    print(f"preview memory over {len(saves)} saves (process tree): peak {peak:.0f} MB; peak of the first {tenth} saves "
-          f"{early:.0f} MB, of the last {tenth} {late:.0f} MB  [<= 600 MB: {verdict(peak <= 600)}; "
-          f"not growing: {verdict(late <= early * 1.1)}]")
+    print(f"preview memory over {len(saves)} saves (process tree): peak RSS {peak:.0f} MB  [<= 600 MB: "
+          f"{verdict(peak <= 600)}], peak PSS {memory.pss_peak / 2**20:.0f} MB (shared pages once); "
+          f"median of each save's peak: first {fifth} saves {early:.0f} MB, last {fifth} {late:.0f} MB  "
+          f"[not growing (within 10%): {verdict(late <= early * 1.1)}]")
 
 
 if __name__ == "__main__":
