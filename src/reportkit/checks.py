@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .errors import Problem
+from .office import XmlFacts, docx_facts, jats_facts
 
 # Quarto's (and our) markers for things that did not resolve.
 MARKERS = re.compile(r"\?@[A-Za-z][\w:.-]*|\?var:[\w.-]+|\?meta:[\w.-]+")
@@ -146,8 +147,35 @@ def check_pdf(path: Path, source: Path | None = None) -> list[Problem]:
     return marker_problems(markers_in(text), path)
 
 
+XML_FACTS = {"docx": docx_facts, "jats": jats_facts}
+
+
+def check_xml(fmt: str, path: Path) -> list[Problem]:
+    """A Word or JATS file: readable, no markers, every internal link has a target (a bookmark, an
+    id), every image a JATS file names exists beside it."""
+    try:
+        facts: XmlFacts = XML_FACTS[fmt](path)
+    except ValueError as exc:
+        return [Problem(f"output.{fmt}", str(exc))]
+    problems = marker_problems(markers_in("\n".join(facts.text)), path)
+    for target in dict.fromkeys(facts.links):
+        if target not in facts.ids:
+            problems.append(Problem("output.link", f"link to #{target} has no target in {path.name}", subject=f"#{target}"))
+    for src in facts.images:
+        if not re.match(r"^[a-z]+://", src) and not (path.parent / unquote(src)).is_file():
+            problems.append(Problem("output.image", f"image {src!r} referenced by {path.name} does not exist"))
+    return problems
+
+
+def output_text(fmt: str, path: Path) -> str:
+    """The text a reader sees in a PDF, Word or JATS output (the parity check searches it)."""
+    return " ".join(XML_FACTS[fmt](path).text if fmt in XML_FACTS else pdf_text(path))
+
+
 def check_output(fmt: str, path: Path, source: Path | None = None) -> list[Problem]:
     """Run the check for one rendered file; a missing file is itself a problem."""
     if not path.is_file() or path.stat().st_size == 0:
         return [Problem("output.missing", f"expected output {path.name} was not written")]
+    if fmt in XML_FACTS:
+        return check_xml(fmt, path)
     return check_html(path) if fmt == "html" else check_pdf(path, source)

@@ -14,13 +14,30 @@ from . import __version__
 from .engines import ENGINE_CHOICES
 from .errors import ConfigError, ReportError, StrictnessError
 from .progress import Progress
-from .project import FORMATS, Project
+from .project import ALL_FORMATS, FORMATS, Project
 
-FORMAT_CHOICES = ("all", *FORMATS)
+FORMAT_CHOICES = ("all", *FORMATS)  # what report verify records (manifest.json)
+
+
+class Formats(click.ParamType):
+    """``--to``: a format, a comma-separated list of them (``html,docx``), or ``all`` (pdf and html,
+    the default formats; Word and JATS only when named)."""
+
+    name = "FORMATS"
+
+    def convert(self, value, param, ctx) -> str:
+        names = [n.strip() for n in str(value).split(",") if n.strip()]
+        unknown = [n for n in names if n not in ("all", *ALL_FORMATS)]
+        if unknown or not names:
+            self.fail(f"{', '.join(unknown) or 'nothing'}: choose from all, {', '.join(ALL_FORMATS)} "
+                      "(several separated by commas)", param, ctx)
+        return ",".join(names)
 
 
 def formats_of(to: str) -> tuple[str, ...]:
-    return FORMATS if to == "all" else (to,)
+    """The formats ``--to`` names, in the order given (``all``: pdf and html)."""
+    names = [n for part in to.split(",") for n in (FORMATS if part == "all" else (part,))]
+    return tuple(dict.fromkeys(names))
 
 
 def engine_option(default: str = "auto"):
@@ -30,7 +47,7 @@ def engine_option(default: str = "auto"):
 
 
 def to_option(default: str, help: str):
-    return click.option("--to", "to", type=click.Choice(FORMAT_CHOICES), default=default, show_default=True, help=help)
+    return click.option("--to", "to", type=Formats(), default=default, show_default=True, help=help)
 
 
 def jobs_option(help: str = "Processes for independent project steps (the analysis)."):
@@ -93,7 +110,8 @@ def main() -> None:
 
 
 @main.command()
-@to_option("all", "Output format(s): pdf (via Typst), html (one standalone page), or all.")
+@to_option("all", "Output format(s): pdf (via Typst), html (one standalone page), docx (Word), jats (JATS XML, "
+                  "Article Authoring), all (pdf and html), or several separated by commas (pdf,html,docx,jats).")
 @engine_option()
 @click.option("--allow-warnings", is_flag=True,
               help="Report unresolved references, unknown variables, missing citations and includes "
@@ -104,14 +122,16 @@ def main() -> None:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @project_command
 def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: bool, jobs: int, project: Project) -> None:
-    """Render the paper to PDF and/or HTML in the output folder (default _output/).
+    """Render the paper to PDF and HTML (or Word, JATS) in the output folder (default _output/).
 
     Only what is stale runs: the data check when data/ changed, the project's
     analysis steps whose inputs or code changed (in parallel), and the document
     when anything it reads changed. Outputs are rendered into a staging folder,
     checked (PDF complete, no ?@ or ?var: markers, every link target and image
-    present, HTML and PDF agree) and only then moved into place: a failed render
-    never replaces the last good files.
+    present, every format shows the HTML's numbered captions, quoted values and
+    cited works) and only then moved into place: a failed render never replaces
+    the last good files. Word (paper.docx) and JATS (paper.xml) are rendered only
+    when --to names them; their check renders the HTML too (not published unless asked).
 
     \b
     Exit codes: 0 success, 1 other error, 2 configuration error,
@@ -128,6 +148,8 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: boo
       report render
       report render notes.qmd    # one document, with or without a _quarto.yml
       report render --to pdf --engine builtin
+      report render --to docx    # Word, for co-authors and journals (paper.docx)
+      report render --to pdf,html,docx,jats
       report render --allow-warnings --quiet
       report render --explain    # why each step ran or was skipped
     """

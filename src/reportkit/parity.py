@@ -1,11 +1,11 @@
-"""HTML/PDF parity: both formats must show the same numbered captions, quoted values and cited works.
+"""Parity: every format (PDF, Word, JATS) must show the HTML's numbered captions, quoted values and cited works.
 
 Quoted values are found by their class in HTML that marks them (the built-in engine's); Quarto
 writes ``{{< var >}}`` values as plain text, so there each value's text is looked for instead.
 
 Text is compared "squashed" (case-folded, compatibility-normalised, without whitespace
 and hyphens), because the PDF's extracted text breaks lines and hyphenates words where
-the HTML does not.
+the HTML does not. Word and JATS write a level-1 section number as "1. Title" (as Quarto does).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .checks import pdf_text
+from .checks import output_text
 from .errors import Problem
 from .metadata import float_kinds
+from .project import SUFFIX
 from .protocol import VALUE_CLASS, VALUE_NAME_ATTRIBUTE
 
 HEADING = re.compile(r"h[1-6]")
@@ -177,11 +178,17 @@ def marks_values(html: Path) -> bool:
     return not html_facts(html).generator.startswith("quarto")
 
 
+FORMAT_NAMES = {"pdf": "PDF", "docx": "Word document", "jats": "JATS"}
+
+
 def compare(html: Path, pdf: Path, expected: Expected = Expected()) -> ParityReport:
-    """Every difference between what the HTML and the PDF show. Comparing nothing where the
-    sources hold floats or quoted values is itself a problem (the check would prove nothing)."""
+    """Every difference between what the HTML and another output (``pdf``: a PDF, Word or JATS file,
+    by its suffix) show. Comparing nothing where the sources hold floats or quoted values is itself a
+    problem (the check would prove nothing)."""
     facts = html_facts(html, expected)
-    text = " ".join(pdf_text(pdf)).replace("\u00a0", " ")
+    fmt = {suffix: name for name, suffix in SUFFIX.items()}.get(pdf.suffix, "pdf")
+    other = FORMAT_NAMES[fmt]
+    text = output_text(fmt, pdf).replace("\u00a0", " ")
     squashed = squash(text)
     report = ParityReport(len(facts.captions), len(facts.values) or len(expected.quoted), len(facts.entries),
                           len(facts.sections))
@@ -201,27 +208,28 @@ def compare(html: Path, pdf: Path, expected: Expected = Expected()) -> ParityRep
         in_html = [n for k, n in html_numbers if k == kind]
         in_pdf = [n for k, n in pdf_numbers if k == kind]
         if in_html != in_pdf:
-            differ(f"{kind.lower()} captions numbered {in_html} in HTML but {in_pdf} in PDF")
+            differ(f"{kind.lower()} captions numbered {in_html} in HTML but {in_pdf} in the {other}")
     for kind, number, caption in facts.captions:
         if squash(f"{kind} {number}{expected.delimiter} {caption}")[:PREFIX_CHARS] not in squashed:
-            differ(f"caption of {kind} {number} ({caption[:50]!r}) not found in the PDF")
+            differ(f"caption of {kind} {number} ({caption[:50]!r}) not found in the {other}")
     for name, value in facts.values.items():
         if squash(value) not in squashed:
-            differ(f"value of {name} ({value!r}) not found in the PDF", f"var:{name}")
+            differ(f"value of {name} ({value!r}) not found in the {other}", f"var:{name}")
     position = 0
     for number, title in facts.sections:  # numbered headings, in order (a table of contents counts)
-        found = squashed.find(squash(f"{number} {title}")[:PREFIX_CHARS], position)
+        found = min((i for i in (squashed.find(squash(form)[:PREFIX_CHARS], position)
+                                 for form in (f"{number} {title}", f"{number}. {title}")) if i >= 0), default=-1)
         if found < 0:
-            differ(f"section {number} {title[:50]!r} not found in the PDF with that number (after section "
+            differ(f"section {number} {title[:50]!r} not found in the {other} with that number (after section "
                    f"{facts.sections[max(0, facts.sections.index((number, title)) - 1)][0]})")
             break
         position = found
     shown = squash(" ".join(facts.text))
     for name, value in expected.quoted if not facts.values else ():  # unmarked values: by their text
-        for where, found in (("HTML", shown), ("PDF", squashed)):
+        for where, found in (("HTML", shown), (other, squashed)):
             if squash(value) not in found:
                 differ(f"value of {name} ({value!r}) not found in the {where}", f"var:{name}")
     for key, entry in facts.entries.items():
         if squash(entry)[:PREFIX_CHARS] not in squashed:
-            differ(f"bibliography entry {key} ({entry[:50]!r}) not found in the PDF")
+            differ(f"bibliography entry {key} ({entry[:50]!r}) not found in the {other}")
     return report

@@ -1,5 +1,8 @@
 """The document pipeline: one main document, expanded, rendered by an engine into a staging
-folder, checked, and only then published into the output folder."""
+folder, checked, and only then published into the output folder.
+
+Every format is compared with the HTML (parity.py); a Word or JATS render without the HTML renders it
+too, in staging, as that reference (it is published only when asked for)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 from . import parity
 from .checks import check_output
 from .engines.base import Engine, RenderRequest, located
+from .engines.support import format_refusals
 from .language import words
 from .errors import Location, Problem, StrictnessError
 from .execute.step import executed
@@ -16,6 +20,8 @@ from .source import Document
 from .staging import Staging
 
 MARKER_RULE = "output.marker"
+REFERENCE = "html"  # the format the others are compared with
+NEEDS_REFERENCE = ("docx", "jats")
 # output problems that a source problem with the same subject already explains
 OUTPUT_RULES = (MARKER_RULE, "output.link")
 
@@ -25,6 +31,26 @@ def expected(document: Document, marked: bool = True) -> parity.Expected:
     marks quoted values in its HTML)."""
     return parity.Expected.of(document.expanded.body, document.metadata.get("crossref"),
                               words(document.metadata.get("lang")), marked)
+
+
+def with_reference(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The formats to render: those asked for, and the HTML when a Word or JATS file must be compared with it."""
+    if REFERENCE in formats or not set(formats) & set(NEEDS_REFERENCE):
+        return formats
+    return (*formats, REFERENCE)
+
+
+def check_parity(document: Document, engine: Engine, outputs: dict[str, Path], progress: Progress) -> list[Problem]:
+    """Every output compared with the HTML; a difference is the document's problem."""
+    problems = []
+    for fmt, path in outputs.items():
+        if fmt == REFERENCE or REFERENCE not in outputs:
+            continue
+        with progress.step(f"check HTML/{parity.FORMAT_NAMES[fmt]} parity") as note:
+            report = parity.compare(outputs[REFERENCE], path, expected(document, engine.marks_values))
+            note(report.summary())
+        problems += [Problem(p.rule, p.message, Location(document.shown), p.subject) for p in report.problems]
+    return problems
 
 
 def without_repeats(problems: list[Problem]) -> list[Problem]:
@@ -59,20 +85,17 @@ def render_document(document: Document, formats: tuple[str, ...], engine: Engine
     project = document.project
     with Staging(project.output_dir) as staging:
         if record is not None:
+            settle(format_refusals(document, formats), strict, progress)
             document, problems = executed(document, record, formats, staging.path / ".work" / "cells")
             settle(problems, strict, progress)
-        request = RenderRequest(document, formats, staging.path, links or {})
+        request = RenderRequest(document, with_reference(formats), staging.path, links or {})
         result = engine.render(request, progress)
         problems = list(result.problems)
         with progress.step("check outputs"):
             for fmt, path in result.outputs.items():
                 problems += [located(request, p) for p in check_output(fmt, path, result.sources.get(fmt))]
-        if {"html", "pdf"} <= set(result.outputs) and not problems:
-            with progress.step("check HTML/PDF parity") as note:
-                report = parity.compare(result.outputs["html"], result.outputs["pdf"],
-                                        expected(document, engine.marks_values))
-                note(report.summary())
-            # a difference between the outputs is the document's problem: name it
-            problems += [Problem(p.rule, p.message, Location(document.shown), p.subject) for p in report.problems]
+        if not problems:
+            problems += check_parity(document, engine, result.outputs, progress)
         settle(problems, strict, progress)
-        return staging.publish(list(result.outputs.values()))
+        return staging.publish([path for fmt, path in result.outputs.items() if fmt in formats],
+                               [extra for fmt in formats for extra in result.supporting.get(fmt, [])])

@@ -21,7 +21,7 @@ from .fingerprint import Fingerprints
 from .graph import BuildGraph, Step, local
 from .pipeline import render_document
 from .progress import Progress
-from .project import FORMATS, Project
+from .project import FORMATS, Project, output_name
 from .reproducible import source_date_epoch
 from .settings import Settings, settings
 from .source import Document
@@ -103,7 +103,7 @@ def render_step(project: Project, main: Path, formats: tuple[str, ...], engine: 
     suffix = "" if set(formats) == set(FORMATS) else f" ({', '.join(formats)})"
     return Step(
         name=f"render {project.relative(main)}{suffix}", inputs=[project.relative(record)] if record else [], key=key,
-        submit=local(action), outputs=[project.relative(project.output_dir / f"{stem}.{fmt}") for fmt in formats],
+        submit=local(action), outputs=[project.relative(project.output_dir / output_name(stem, fmt)) for fmt in formats],
         after=after, late_inputs=inputs,
     )
 

@@ -19,11 +19,20 @@ from .errors import ConfigError, Location
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CONFIG_NAME = "_quarto.yml"
 VARIABLES_NAME = "_variables.yml"
+# What `report render` writes by default; Word and JATS are rendered when asked for (`--to`).
 FORMATS = ("pdf", "html")
-# Quarto's name for each of our output formats.
-QUARTO_FORMAT = {"pdf": "typst", "html": "html"}
+ALL_FORMATS = ("pdf", "html", "docx", "jats")
+# Quarto's name for each of our output formats (JATS: the Article Authoring tag set).
+QUARTO_FORMAT = {"pdf": "typst", "html": "html", "docx": "docx", "jats": "jats_articleauthoring"}
+# The file each format writes, as Quarto names it: paper.pdf, paper.html, paper.docx, paper.xml.
+SUFFIX = {"pdf": ".pdf", "html": ".html", "docx": ".docx", "jats": ".xml"}
 # Settings that name files; Quarto resolves them against the project root when set in _quarto.yml.
-PATH_KEYS = ("bibliography", "csl", "css", "template-partials")
+PATH_KEYS = ("bibliography", "csl", "css", "template-partials", "reference-doc")
+
+
+def output_name(stem: str, fmt: str) -> str:
+    """The file name of a document's output in ``fmt``."""
+    return stem + SUFFIX[fmt]
 
 
 def load_yaml(path: Path, text: str | None = None, first_line: int = 1) -> Any:

@@ -9,7 +9,7 @@ from .engines.base import Engine
 from .plan import build_graph
 from .prerender import run_pre_render
 from .progress import Progress
-from .project import Project
+from .project import Project, output_name
 from .steps import settings as steps_settings
 
 
@@ -29,7 +29,7 @@ def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto"
         outcomes = graph.run(progress, explain)
     finally:
         graph.close()
-    outputs = [project.output_dir / f"{project.stem(m)}.{fmt}" for m in project.main_inputs for fmt in formats]
+    outputs = [project.output_dir / output_name(project.stem(m), fmt) for m in project.main_inputs for fmt in formats]
     for path in outputs:
         progress.result(f"{'wrote' if any(o.ran for o in outcomes) else 'unchanged'} {project.relative(path)}")
     return outputs

@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import Location, Problem
 from .execute.cells import Cells, parse_cells
 from .metadata import deep_merge
-from .project import CONFIG_NAME, FORMATS, PATH_KEYS, VARIABLES_NAME, Project, resolve_path
+from .project import ALL_FORMATS, CONFIG_NAME, PATH_KEYS, VARIABLES_NAME, Project, resolve_path
 from .shortcodes import Expanded, Expander
 
 IMAGE = re.compile(r"!\[[^\]]*\]\(<?([^)\s>]+)")
@@ -101,7 +101,7 @@ class Document:
         project = self.project
         names = [project.relative(f) for f in self.expanded.files]
         names += [n for n in (CONFIG_NAME, VARIABLES_NAME) if (project.root / n).exists()]
-        settings = [project.document_metadata(), *(project.format_options(f) for f in FORMATS)]
+        settings = [project.document_metadata(), *(project.format_options(f) for f in ALL_FORMATS)]
         for options, base in [*((o, project.root) for o in settings), (self.front_matter, self.main.parent)]:
             for key in PATH_KEYS:
                 values = options.get(key) or []

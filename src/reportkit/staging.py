@@ -24,8 +24,16 @@ class Staging:
             shutil.rmtree(stale, ignore_errors=True)
         self.path = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=output_dir))
 
-    def publish(self, files: list[Path]) -> list[Path]:
-        """Move staged files into the output folder; returns their final paths."""
+    def publish(self, files: list[Path], folders: list[Path] = ()) -> list[Path]:
+        """Move staged files, then the folders beside them (the previous folder of that name is moved
+        aside into staging first), into the output folder; returns the files' final paths."""
+        for staged in folders:
+            if not staged.is_dir():
+                continue
+            final = self.output_dir / staged.name
+            if final.is_dir():
+                os.replace(final, self.path / f".previous-{staged.name}")
+            os.replace(staged, final)
         published = []
         for staged in files:
             final = self.output_dir / staged.name

@@ -38,6 +38,8 @@ class RenderResult:
     problems: list[Problem] = field(default_factory=list)
     # intermediate sources an output was made from (e.g. the .typ of a PDF), for fast checks
     sources: dict[str, Path] = field(default_factory=dict)
+    # files or folders published beside an output (the images a JATS file names)
+    supporting: dict[str, list[Path]] = field(default_factory=dict)
 
 
 class Engine(ABC):

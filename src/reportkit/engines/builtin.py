@@ -2,7 +2,8 @@
 
 It renders the subset of Quarto listed in shared/engine.md: shortcodes (already expanded
 by ``shortcodes.Expander``), numbered figures/tables/sections/equations with Quarto's
-markup, callouts, citeproc with the project's CSL, table of contents.
+markup, callouts, citeproc with the project's CSL, table of contents. Word and JATS are
+pandoc's docx and jats_articleauthoring writers over the same filters (``writers.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ..language import words
 from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, EngineError, Location, Problem, StrictnessError
 from ..metadata import NAMED_DATE_FORMATS, deep_merge, format_date, normalize_authors, parse_date
 from ..progress import Progress
-from ..project import PATH_KEYS, resolve_path
+from ..project import PATH_KEYS, QUARTO_FORMAT, output_name, resolve_path
 from ..protocol import FILTER_METADATA, filter_settings
 from ..reproducible import source_date_epoch
 from ..versions import distribution_version, executable_version
@@ -31,6 +32,7 @@ from ..source import Document
 from .base import Engine, RenderRequest, RenderResult, located, package_file
 from .support import refusals
 from .warm import WarmTypst
+from .writers import WRITER_ARGS, WRITER_METADATA, media_folder
 
 MARKDOWN = "markdown-implicit_header_references"
 SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -94,13 +96,17 @@ class BuiltinEngine(Engine):
         body = work / "body.md"
         body.write_text(request.document.expanded.body, encoding="utf-8")
         logs: list[Path] = []
-        html_job = None
-        if "html" in request.formats:
-            target = request.staging / f"{stem}.html"
-            logs.append(work / "pandoc-html.log.json")
-            html_started = time.perf_counter()
-            html_job = self._start_pandoc(request, self._args(request, body, work, "html", target, logs[-1]))
-            result.outputs["html"] = target
+        jobs = {}  # format -> (pandoc process, start time): every format but the PDF, in the background
+        for fmt in (f for f in request.formats if f != "pdf"):
+            target = request.staging / output_name(stem, fmt)
+            logs.append(work / f"pandoc-{fmt}.log.json")
+            # JATS: run where the XML is written, so that its images are extracted beside it
+            cwd = request.staging if fmt == "jats" else request.project.root
+            jobs[fmt] = (self._start_pandoc(request, self._args(request, body, work, fmt, target, logs[-1]), cwd),
+                         time.perf_counter())
+            result.outputs[fmt] = target
+            if fmt == "jats":
+                result.supporting[fmt] = [request.staging / media_folder(stem)]
         try:
             if "pdf" in request.formats:
                 typ = (self.warm.folder(stem) if self.warm else work) / f"{stem}.typ"
@@ -114,9 +120,9 @@ class BuiltinEngine(Engine):
                 result.outputs["pdf"] = target
                 result.sources["pdf"] = typ
         finally:
-            if html_job is not None:
-                self._finish_pandoc(request, html_job, "html")
-                progress.done(f"pandoc -> {stem}.html", time.perf_counter() - html_started,
+            for fmt, (job, started) in jobs.items():
+                self._finish_pandoc(request, job, fmt)
+                progress.done(f"pandoc -> {output_name(stem, fmt)}", time.perf_counter() - started,
                               "alongside the PDF" if "pdf" in request.formats else "")
         for log in logs:
             result.problems += self.problems(request, log)
@@ -128,7 +134,7 @@ class BuiltinEngine(Engine):
         project, document = request.project, request.document
         where = document.front_location
         front = document.front_matter
-        quarto_format = {"pdf": "typst", "html": "html"}[fmt]
+        quarto_format = QUARTO_FORMAT[fmt]
         front_format = (front.get("format") or {}) if isinstance(front.get("format"), dict) else {}
         project_meta = self._resolve_paths(document.expanded.project_metadata, project.root, project.root)
         format_meta = self._resolve_paths(project.format_options(fmt), project.root, project.root)
@@ -148,6 +154,8 @@ class BuiltinEngine(Engine):
             meta.setdefault("section-numbering", "1.1")
         meta.setdefault("pagetitle", str(meta.get("title", request.main.stem)))
         meta.setdefault("link-citations", True)
+        if fmt in WRITER_METADATA:
+            meta = WRITER_METADATA[fmt](meta)
         return {k: v for k, v in meta.items() if k not in NOT_METADATA or k in ("css", "template-partials")}
 
     @staticmethod
@@ -157,7 +165,7 @@ class BuiltinEngine(Engine):
         moment = parse_date(meta["date"], request.main.stat().st_mtime)
         if moment is None:
             return str(meta["date"])
-        date_format = meta.get("date-format") or ("long" if fmt == "html" else "iso")
+        date_format = meta.get("date-format") or ("iso" if fmt == "pdf" else "long")
         lang = str(meta.get("lang") or "en")
         if not lang.startswith("en") and any(t in str(NAMED_DATE_FORMATS.get(str(date_format), date_format))
                                             for t in ("MMM", "ddd")):
@@ -215,12 +223,14 @@ class BuiltinEngine(Engine):
                 args.append("--number-sections")
             if meta.get("toc"):
                 args += ["--toc", f"--toc-depth={meta.get('toc-depth', 3)}"]
+        elif fmt in WRITER_ARGS:
+            args += WRITER_ARGS[fmt](meta, target)
         else:
             args += ["--to", "typst", "--standalone", "--template", str(self._typst_template(request, meta))]
         return args
 
-    def _start_pandoc(self, request: RenderRequest, args: list[str]) -> subprocess.Popen:
-        return subprocess.Popen([pandoc_path(), *args], cwd=request.project.root, stdout=subprocess.PIPE,
+    def _start_pandoc(self, request: RenderRequest, args: list[str], cwd: Path | None = None) -> subprocess.Popen:
+        return subprocess.Popen([pandoc_path(), *args], cwd=cwd or request.project.root, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, encoding="utf-8")
 
     def _finish_pandoc(self, request: RenderRequest, process: subprocess.Popen, to: str) -> str:

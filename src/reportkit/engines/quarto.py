@@ -18,7 +18,7 @@ import yaml
 
 from ..errors import EngineError, Problem
 from ..progress import Progress
-from ..project import QUARTO_FORMAT
+from ..project import QUARTO_FORMAT, output_name
 from ..protocol import FILTER_METADATA, STEPS_DONE_ENV, filter_settings
 from ..reproducible import source_date_epoch
 from ..versions import executable_version
@@ -176,10 +176,13 @@ class QuartoEngine(Engine):
             out_dir = request.staging / f".quarto-{fmt}"
             with progress.step(f"quarto render --to {QUARTO_FORMAT[fmt]}"):
                 log = self._run(self.command(request, fmt, out_dir), request.project.root, progress)
-            produced = sorted(out_dir.rglob(f"{stem}.{fmt}"))
-            target = request.staging / f"{stem}.{fmt}"
+            produced = sorted(out_dir.rglob(output_name(stem, fmt)))
+            target = request.staging / output_name(stem, fmt)
             if produced:
                 shutil.move(str(produced[0]), target)
+            if fmt == "jats":  # the image folders Quarto copied beside the XML, which names them
+                result.supporting[fmt] = [Path(shutil.move(str(p), request.staging / p.name))
+                                          for p in sorted(out_dir.iterdir()) if p.is_dir()]
             result.outputs[fmt] = target
             result.problems += parse_log(request, log)
         return result

@@ -96,6 +96,17 @@ def margin_captions(document: Document) -> list[Problem]:
     return found
 
 
+def format_refusals(document: Document, formats: tuple[str, ...]) -> list[Problem]:
+    """Code cells in a Word or JATS render by an engine that does not run them itself: their outputs are
+    recorded for HTML and PDF only (execute/markdown.py), so they cannot be shown there as Quarto does."""
+    others = [f for f in formats if f not in ("html", "pdf")]
+    if not others or not document.cells:
+        return []
+    first = next(iter([*document.cells.cells, *document.cells.inline, *document.cells.embeds]))
+    return [Problem(f"{UNSUPPORTED}.cells-{others[0]}", f"code cells in a {', '.join(others)} render "
+                    f"{UNSUPPORTED_TAIL}", first.location, getattr(first, "label", None))]
+
+
 def refusals(document: Document) -> list[Problem]:
     """Every construct of ``document`` the built-in engine refuses."""
     return code_cells(document) + format_extensions(document) + margin_captions(document) + layout_classes(document)

@@ -2,6 +2,9 @@
 reportkit callouts filter: ::: {.callout-note} (note, tip, warning, important, caution)
 with an optional title="..." attribute or a leading heading as the title.
 HTML gets Quarto's callout markup; Typst calls reportkit-callout() from the builtin template.
+Word and JATS get what Quarto's show as text: the title in bold, then the content; in JATS inside
+<boxed-text> (as Quarto writes it), in Word in paragraphs of the style "Callout" (boxed by the
+project's reference document, where it defines that style).
 ]]
 
 local TITLES = { note = "Note", tip = "Tip", warning = "Warning", important = "Important", caution = "Caution" }
@@ -50,6 +53,16 @@ local function callout(div)
     -- a label (for cross-references) on the callout's block
     blocks:insert(pandoc.RawBlock("typst", div.identifier ~= "" and ("]<" .. div.identifier .. ">") or "]"))
     return blocks
+  elseif FORMAT:match("jats") then
+    local open = div.identifier ~= "" and string.format('<boxed-text id="%s">', div.identifier) or "<boxed-text>"
+    local blocks = pandoc.List({ pandoc.RawBlock("jats", open), pandoc.Para({ pandoc.Strong(title) }) })
+    blocks:extend(content)
+    blocks:insert(pandoc.RawBlock("jats", "</boxed-text>"))
+    return blocks
+  elseif FORMAT:match("docx") then
+    local blocks = pandoc.List({ pandoc.Para({ pandoc.Strong(title) }) })
+    blocks:extend(content)
+    return pandoc.Div(blocks, pandoc.Attr(div.identifier, {}, { { "custom-style", "Callout" } }))
   end
 end
 

@@ -1,7 +1,11 @@
 --[[
 reportkit crossref filter: numbers and lays out what Quarto numbers, in Quarto's order and words,
-and turns references into Quarto's markup for HTML and Typst. Runs before --citeproc, so the
-citations left in the document are bibliographic only.
+and turns references into Quarto's markup for HTML and Typst. Word and JATS get what Quarto's docx
+and jats formats show: captions "Figure 1: ..." (Word: a paragraph in pandoc's caption styles, above
+tables and below figures, the float's id a bookmark; JATS: <fig> with <caption>), level-1 headings
+"1. Title" and deeper ones "1.1 Title" when sections are numbered, references as links to the ids;
+a layout of cells (layout-ncol, layout), which Quarto lays out in a Word table, is refused there.
+Runs before --citeproc, so the citations left in the document are bibliographic only.
 
 What is numbered (kind = the label's prefix):
   floats      fig, tbl, lst: images/figures, tables, code blocks or `::: {#fig-x}` divs with a caption;
@@ -45,6 +49,8 @@ local options_margin_citations = false
 
 local function is_typst() return FORMAT:match("typst") ~= nil end
 local function is_html() return FORMAT:match("html") ~= nil end
+local function is_docx() return FORMAT:match("docx") ~= nil end
+local function is_jats() return FORMAT:match("jats") ~= nil end
 
 local function problem(rule, subject, message)
   pandoc.log.warn(pandoc.json.encode({ rule = rule, subject = subject, message = message }))
@@ -439,8 +445,42 @@ local function has_layout(el)
   return el.attributes["layout"] or el.attributes["layout-ncol"] or el.attributes["layout-nrow"]
 end
 
+-- What locates a layout in the sources: the div's id, else its layout attribute as written.
+local function layout_subject(el)
+  if el.identifier ~= "" then return "#" .. el.identifier end
+  for _, key in ipairs({ "layout-ncol", "layout-nrow", "layout" }) do
+    if el.attributes[key] then return key .. "=" end
+  end
+  return "layout"
+end
+
+-- Word and JATS: a float as Quarto's docx and jats formats show it (see the header).
+local function plain_float(kind, id, body, caption, position)
+  if is_jats() then
+    return { pandoc.Figure(body, pandoc.Caption({ pandoc.Plain(caption) }), pandoc.Attr(id)) }
+  end
+  local blocks = pandoc.List()
+  for _, b in ipairs(body) do
+    if only_images(b) then b = pandoc.Div({ b }, pandoc.Attr("", {}, { { "custom-style", "Captioned Figure" } })) end
+    blocks:insert(b)
+  end
+  if #caption > 0 then
+    local style = (kind == "tbl" or position == "top") and "Table Caption" or "Image Caption"
+    local cap = pandoc.Div({ pandoc.Para(caption) }, pandoc.Attr("", {}, { { "custom-style", style } }))
+    if position == "top" then blocks:insert(1, cap) else blocks:insert(cap) end
+  end
+  return { pandoc.Div(blocks, pandoc.Attr(id)) }
+end
+
 -- Lay cells (lists of blocks) out in rows: HTML flex rows, Typst grids. Negative widths are spacers.
-local function panel(cells, rows)
+local function panel(cells, rows, subject)
+  if is_docx() or is_jats() then
+    problem("unsupported.layout-" .. FORMAT:match("%a+"), subject,
+      "a layout of cells (" .. subject .. ") in " .. (is_docx() and "Word" or "JATS") .. " (Quarto lays it out in a table)")
+    local out = pandoc.List()
+    for _, cell in ipairs(cells) do out:extend(cell) end
+    return out
+  end
   local out = pandoc.List()
   if is_html() then out:insert(pandoc.RawBlock("html", '<div class="quarto-layout-panel">')) end
   local next_cell = 1
@@ -513,6 +553,7 @@ local function make_float(kind, id, body, caption, sub_of, keep_together)
     blocks[#blocks + 1] = pandoc.RawBlock("html", "</figure>")
     return { pandoc.Div(blocks, pandoc.Attr(id, { "quarto-float", "quarto-figure", "quarto-figure-center", "anchored" })) }
   end
+  if is_docx() or is_jats() then return plain_float(kind, id, body, full_caption, position) end
   if not is_typst() then return { pandoc.Div(body, pandoc.Attr(id)) } end
   -- a float laid out in a panel (subfloats) stays on one page with its caption
   local blocks = pandoc.List({ pandoc.RawBlock("typst", (keep_together and "#block(breakable: false)[" or "") .. "#figure([") })
@@ -572,7 +613,7 @@ local function float_div(div, kind)
   local cells = render_cells(cells_of(body), div.identifier)
   local rows = layout_rows(div.attributes, #cells)
   local content = pandoc.List()
-  if rows then content = panel(cells, rows)
+  if rows then content = panel(cells, rows, layout_subject(div))
   else for _, cell in ipairs(cells) do content:extend(cell) end end
   return make_float(kind, div.identifier, content, caption, nil, rows ~= nil)
 end
@@ -639,7 +680,13 @@ end
 local function render_header(h)
   local entry = entries[h.identifier]
   if number_sections and not h.classes:includes("unnumbered") then
-    if entry and entry.kind == "sec" then h.attributes["number"] = section_number(entry) end
+    if entry and entry.kind == "sec" then
+      h.attributes["number"] = section_number(entry)
+      if is_docx() or is_jats() then  -- Quarto writes the number into the heading's text there
+        h.content:insert(1, h.level == 1 and pandoc.Str(h.attributes["number"] .. ". ")
+          or pandoc.Str(h.attributes["number"] .. " "))
+      end
+    end
   end
   if is_typst() and shift_headings ~= 0 then
     if h.level + shift_headings < 1 then return { pandoc.Para({ pandoc.Strong(h.content) }) } end
@@ -685,7 +732,7 @@ local function render_block(b, parent)
     if kind and CALLOUT[kind] and callout_class(b) and entries[b.identifier] then b = number_callout(b, kind) end
     if has_layout(b) and not callout_class(b) then
       local cells = render_cells(cells_of(b.content), parent)
-      b.content = panel(cells, layout_rows(b.attributes, #cells))
+      b.content = panel(cells, layout_rows(b.attributes, #cells), layout_subject(b))
       return { b }
     end
     b.content = render_blocks(b.content, parent)
