@@ -84,8 +84,8 @@ class BuiltinEngine(Engine):
                 "typst (Python wheel)": distribution_version("typst") or "absent", "reportkit": __version__}
 
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
-        """Markdown -> HTML in a background pandoc process, while this process runs
-        markdown -> Typst (pandoc) -> PDF (Typst): the two formats use both cores."""
+        """Markdown -> HTML (and Word, JATS) in background pandoc processes, while this process runs
+        markdown -> Typst (pandoc) -> PDF (Typst): the formats use both cores."""
         refused = refusals(request.document)
         if refused:
             raise StrictnessError(refused)
