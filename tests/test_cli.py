@@ -20,7 +20,7 @@ def test_every_command_has_help_with_an_example(command):
 
 def test_render_help_lists_options():
     output = CliRunner().invoke(main, ["render", "--help"]).output
-    for option in ("--to", "--engine", "--allow-warnings", "--quiet", "pdf|html", "auto|quarto|builtin"):
+    for option in ("--to", "--engine", "--allow-warnings", "--quiet", "docx (Word)", "jats (JATS XML", "auto|quarto|builtin"):
         assert option in output
 
 
@@ -136,3 +136,11 @@ def test_live_progress_line_on_a_terminal(capsys):
     assert err.rstrip().endswith("step beta ... 0.10s") or "\r\x1b[K" in err.rsplit("step beta", 1)[1]
     quiet = Progress(quiet=True)
     assert quiet.live is False
+
+
+def test_render_to_takes_a_list_of_formats_and_refuses_unknown_ones(fixture_project):
+    from reportkit.cli import formats_of
+
+    assert formats_of("all") == ("pdf", "html") and formats_of("html,docx,jats") == ("html", "docx", "jats")
+    result = CliRunner().invoke(main, ["render", "--to", "pdf,odt", "--project", str(fixture_project)])
+    assert result.exit_code == 2 and "odt: choose from all, pdf, html, docx, jats" in result.output
