@@ -3,8 +3,9 @@
 
 It starts from pandoc's own reference document (``pandoc --print-default-data-file reference.docx``)
 and changes only: A4 pages with 2.5 cm margins, page numbers centred in the footer (a PAGE field),
-figures centred and kept with their captions, table captions kept with their tables, and a boxed
-``Callout`` paragraph style (the built-in engine writes callouts in it).
+figures centred and kept with their captions, table captions kept with their tables, 9 pt text in
+tables (the paper's wide tables fit the page), and a boxed ``Callout`` paragraph style (the
+built-in engine writes callouts in it).
 
     python dev/make_reference_docx.py [OUTPUT]
 """
@@ -84,6 +85,7 @@ def adjust(path: Path) -> None:
     figure.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     figure.paragraph_format.keep_with_next = True
     styles["Table Caption"].paragraph_format.keep_with_next = True
+    styles["Table"].font.size = Pt(9)
     for name in ("Image Caption", "Table Caption"):
         styles[name].font.italic = False
         styles[name].font.size = Pt(10)

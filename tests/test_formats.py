@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -98,6 +100,15 @@ def test_docx_shows_what_the_html_shows(every_format):
     assert citation in " ".join(text.split())
     for entry in facts.entries.values():
         assert entry in text
+
+
+def test_word_svg_has_a_png_fallback_drawn_by_typst(every_format):
+    """Readers that cannot draw SVG (LibreOffice, older Word) show the PNG made by engines/svgpng.py."""
+    with zipfile.ZipFile(every_format / "paper.docx") as package:
+        media = {n.rsplit(".", 1)[-1]: package.read(n) for n in package.namelist() if n.startswith("word/media/")}
+    assert set(media) == {"svg", "png"}
+    assert media["png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", media["png"][16:24]) == (400, 200)  # bars.svg is 200 x 100, drawn at twice that
 
 
 def jats(every_format: Path):

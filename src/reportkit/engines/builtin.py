@@ -31,6 +31,7 @@ from ..versions import distribution_version, executable_version
 from ..source import Document
 from .base import Engine, RenderRequest, RenderResult, located, package_file
 from .support import refusals
+from .svgpng import shim
 from .warm import WarmTypst
 from .writers import WRITER_ARGS, WRITER_METADATA, media_folder
 
@@ -100,9 +101,12 @@ class BuiltinEngine(Engine):
         for fmt in (f for f in request.formats if f != "pdf"):
             target = request.staging / output_name(stem, fmt)
             logs.append(work / f"pandoc-{fmt}.log.json")
-            # JATS: run where the XML is written, so that its images are extracted beside it
+            # JATS: run where the XML is written, so that its images are extracted beside it;
+            # Word: with svgpng.py as rsvg-convert, so each SVG gets its PNG fallback
             cwd = request.staging if fmt == "jats" else request.project.root
-            jobs[fmt] = (self._start_pandoc(request, self._args(request, body, work, fmt, target, logs[-1]), cwd),
+            env = {**os.environ, "PATH": os.pathsep.join([str(shim(work / "bin")), os.environ.get("PATH", "")])} \
+                if fmt == "docx" else None
+            jobs[fmt] = (self._start_pandoc(request, self._args(request, body, work, fmt, target, logs[-1]), cwd, env),
                          time.perf_counter())
             result.outputs[fmt] = target
             if fmt == "jats":
@@ -229,9 +233,10 @@ class BuiltinEngine(Engine):
             args += ["--to", "typst", "--standalone", "--template", str(self._typst_template(request, meta))]
         return args
 
-    def _start_pandoc(self, request: RenderRequest, args: list[str], cwd: Path | None = None) -> subprocess.Popen:
+    def _start_pandoc(self, request: RenderRequest, args: list[str], cwd: Path | None = None,
+                      env: dict | None = None) -> subprocess.Popen:
         return subprocess.Popen([pandoc_path(), *args], cwd=cwd or request.project.root, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, encoding="utf-8")
+                                stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env)
 
     def _finish_pandoc(self, request: RenderRequest, process: subprocess.Popen, to: str) -> str:
         _, stderr = process.communicate()
