@@ -33,7 +33,7 @@ def test_caption_difference(rendered_fixture, tmp_path):
 
 def test_numbering_difference(rendered_fixture, tmp_path):
     messages = tampered(rendered_fixture, tmp_path, "Table\u00a01: Items", "Table\u00a02: Items")
-    assert any("table captions numbered ['2'] in HTML but ['1'] in PDF" in m for m in messages)
+    assert any("table captions numbered ['2'] in HTML but ['1'] in the PDF" in m for m in messages)
 
 
 def test_value_difference(rendered_fixture, tmp_path):
