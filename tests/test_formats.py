@@ -223,3 +223,33 @@ def test_word_captions_and_references_as_quartos(every_format, tmp_path):
     assert ours[0] == quartos[0]
     assert [x for x in ours[1] if not x.startswith("1984")] == [x for x in quartos[1] if not x.startswith("1984")]
     assert ours[2] == quartos[2]
+
+
+def test_output_check_reads_the_word_file(every_format, tmp_path):
+    """A marker left in the Word file, or a link whose bookmark is gone, fails the output check."""
+    from reportkit.checks import check_output
+
+    assert check_output("docx", every_format / "paper.docx") == []
+    document = docx.Document(str(every_format / "paper.docx"))
+    for bookmark in document.element.body.iter(W + "bookmarkStart"):
+        if bookmark.get(W + "name") == "tbl-items":
+            bookmark.set(W + "name", "tbl-gone")
+    document.paragraphs[-1].add_run(" see ?@fig-missing")
+    broken = tmp_path / "paper.docx"
+    document.save(str(broken))
+    found = {(p.rule, p.subject) for p in check_output("docx", broken)}
+    assert found == {("output.marker", "@fig-missing"), ("output.link", "#tbl-items")}
+    (tmp_path / "empty.docx").write_bytes(b"PK not a zip")
+    assert [p.rule for p in check_output("docx", tmp_path / "empty.docx")] == ["output.docx"]
+
+
+def test_output_check_reads_the_jats_file(every_format, tmp_path):
+    """The JATS check finds an image that is not beside the XML and XML that is not well-formed."""
+    from reportkit.checks import check_output
+
+    assert check_output("jats", every_format / "paper.xml") == []
+    moved = tmp_path / "paper.xml"
+    shutil.copyfile(every_format / "paper.xml", moved)  # its paper_media/ folder stays behind
+    assert [p.rule for p in check_output("jats", moved)] == ["output.image"]
+    moved.write_text(moved.read_text(encoding="utf-8").replace("</article>", ""), encoding="utf-8")
+    assert [p.rule for p in check_output("jats", moved)] == ["output.jats"]
