@@ -71,6 +71,8 @@ def test_docx_title_block_captions_and_page_numbers(every_format):
     caption_at = [i for i, p in enumerate(document.element.body.iterchildren())
                   if p.tag == W + "p" and "Table\u00a01:" in run_text(p)][0]
     assert order[caption_at + 1] == W + "tbl"
+    # the callout: its title, then its content, in the reference document's boxed style
+    assert [t for s, t in styled if s == "Callout"] == ["Note", "Everything above is generated for tests; see Figure\u00a01."]
     assert "?@" not in "\n".join(t for _, t in styled)
     footer = document.sections[0].footer._element
     assert any("PAGE" in (i.text or "") for i in footer.iter(W + "instrText")), "no page number field in the footer"
@@ -140,6 +142,8 @@ def test_jats_shows_what_the_html_shows(every_format):
     assert all(rid in ids for rid in xrefs)
     text = " ".join(" ".join(root.itertext()).split())
     assert all(value in text for value in facts.values.values())
+    boxed = [" ".join("".join(b.itertext()).split()) for b in root.iter("boxed-text")]
+    assert boxed == ["Note Everything above is generated for tests; see Figure 1."]
     citations = [x for x in root.iter("xref") if x.get("ref-type") == "bibr"]
     assert [c.get("rid") for c in citations] == ["ref-knuth1984"]
     references = [" ".join("".join(c.itertext()).split()) for c in root.iter("mixed-citation")]
@@ -253,3 +257,17 @@ def test_output_check_reads_the_jats_file(every_format, tmp_path):
     assert [p.rule for p in check_output("jats", moved)] == ["output.image"]
     moved.write_text(moved.read_text(encoding="utf-8").replace("</article>", ""), encoding="utf-8")
     assert [p.rule for p in check_output("jats", moved)] == ["output.jats"]
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(QUARTO is None, reason="no quarto executable (QUARTO_PATH or PATH)")
+def test_quartos_jats_is_published_with_its_images(fixture_project):
+    """Quarto's JATS names the images it copied beside the XML: they are published with it. Its
+    bibliography is structured (<element-citation>), not the CSL text, which the parity check reports."""
+    result = run_report("render", "--engine", "quarto", "--to", "jats", "--allow-warnings", project=fixture_project)
+    assert result.exit_code == 0, result.output
+    out = fixture_project / "_output"
+    assert (out / "paper.xml").is_file() and (out / "figures" / "bars.svg").is_file()
+    assert "output.image" not in result.output
+    assert "bibliography entry knuth1984" in result.output
+    assert not (out / "paper.html").exists()
