@@ -135,6 +135,13 @@ def test_jats_shows_what_the_html_shows(every_format):
     captions = [" ".join("".join(c.itertext()).replace("\u00a0", " ").split()) for c in root.iter("caption")]
     assert captions == [f"{kind} {number}: {caption}" for kind, number, caption in facts.captions]
     assert [f.get("id") for f in root.iter("fig")] == ["fig-bars", "tbl-items"]
+    # the front matter: title, authors with their affiliation and email, abstract, keywords
+    assert root.findtext("front/article-meta/title-group/article-title") == "Fixture Paper"
+    contribs = root.findall("front/article-meta/contrib-group/contrib")
+    assert [c.findtext("string-name") for c in contribs] == ["Ada Example", "Bo Sample"]
+    assert [c.findtext("aff/institution-wrap/institution") for c in contribs] == ["Institute of Examples"] * 2
+    assert contribs[0].findtext("email") == "ada@example.org"
+    assert root.findtext("front/article-meta/abstract/p").strip() == "A short paper with one figure, one table and 1,234 items."
     xrefs = {x.get("rid"): " ".join("".join(x.itertext()).split()).replace("\u00a0", " ")
              for x in root.iter("xref") if x.get("ref-type") != "bibr"}
     assert xrefs == html_xrefs(html)
@@ -271,3 +278,13 @@ def test_quartos_jats_is_published_with_its_images(fixture_project):
     assert "output.image" not in result.output
     assert "bibliography entry knuth1984" in result.output
     assert not (out / "paper.html").exists()
+
+
+def test_check_parity_compares_the_word_and_jats_files_too(fixture_project):
+    assert run_report("render", "--engine", "builtin", "-q", "--to", "all,docx,jats", project=fixture_project).exit_code == 0
+    result = run_report("check", "--parity", project=fixture_project)
+    assert result.exit_code == 0 and "paper.docx" in result.output and "paper.xml" in result.output
+    xml = fixture_project / "_output" / "paper.xml"
+    xml.write_text(xml.read_text(encoding="utf-8").replace("56.7%", "57%"), encoding="utf-8")
+    result = run_report("check", "--parity", project=fixture_project)
+    assert result.exit_code == 3 and "paper.html vs paper.xml: value of counts.share" in result.output

@@ -14,7 +14,7 @@ from . import __version__
 from .engines import ENGINE_CHOICES
 from .errors import ConfigError, ReportError, StrictnessError
 from .progress import Progress
-from .project import ALL_FORMATS, FORMATS, Project
+from .project import ALL_FORMATS, FORMATS, Project, output_name
 
 FORMAT_CHOICES = ("all", *FORMATS)  # what report verify records (manifest.json)
 
@@ -165,8 +165,8 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: boo
 
 @main.command()
 @click.option("--parity", is_flag=True,
-              help="Instead, compare the rendered HTML and PDF in the output folder: same numbered captions, "
-                   "quoted values and cited works.")
+              help="Instead, compare the rendered HTML with the PDF (and the Word and JATS files, where rendered) "
+                   "in the output folder: same numbered captions, quoted values and cited works.")
 @project_command
 def check(parity: bool, project: Project) -> None:
     """Check without rendering: the data package (checksums, schemas, provenance), then
@@ -182,7 +182,7 @@ def check(parity: bool, project: Project) -> None:
     problems = _parity_problems(project) if parity else source_problems(project)
     if problems:
         raise StrictnessError(problems)
-    Progress().result("HTML and PDF agree" if parity else f"data and sources OK: {len(project.main_inputs)} document(s)")
+    Progress().result("the outputs agree with the HTML" if parity else f"data and sources OK: {len(project.main_inputs)} document(s)")
 
 
 def _parity_problems(project: Project) -> list:
@@ -192,13 +192,15 @@ def _parity_problems(project: Project) -> list:
 
     problems = []
     for main_input in project.main_inputs:
-        html, pdf = (project.output_dir / f"{project.stem(main_input)}.{ext}" for ext in ("html", "pdf"))
+        html, pdf, *others = (project.output_dir / output_name(project.stem(main_input), fmt)
+                              for fmt in ("html", "pdf", "docx", "jats"))
         missing = [p for p in (html, pdf) if not p.is_file()]
         if missing:
             raise ReportError(f"{project.relative(missing[0])} does not exist: run `report render` first")
-        report = parity.compare(html, pdf, expected(Document.read(project, main_input), parity.marks_values(html)))
-        Progress().info(f"{project.relative(html)} / {pdf.name}: {report.summary()}")
-        problems += report.problems
+        for other in [pdf, *(p for p in others if p.is_file())]:
+            report = parity.compare(html, other, expected(Document.read(project, main_input), parity.marks_values(html)))
+            Progress().info(f"{project.relative(html)} / {other.name}: {report.summary()}")
+            problems += report.problems
     return problems
 
 

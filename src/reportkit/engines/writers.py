@@ -3,7 +3,7 @@
 
 Word: the project's reference document (``reference-doc:``, as in Quarto) gives the styles, page
 size and footer; the title block is the title, subtitle, the authors' names, the date and the
-abstract, as Quarto's docx shows them. JATS: the Article Authoring tag set, the abstract as
+abstract, as Quarto's docx shows them. JATS: the Article Authoring tag set, each author's affiliations inside its <contrib>, the abstract as
 paragraphs (the tag set allows no bare text there), images extracted into ``<stem>_media/``
 beside the XML, which names them relative to itself.
 """
@@ -31,13 +31,20 @@ def docx_metadata(meta: dict) -> dict:
     return meta
 
 
+def _jats_affiliations(author: dict, index: int) -> list[dict]:
+    """An author's affiliations as the Article Authoring template writes them: inside the author's
+    <contrib> (the tag set has no link from an author to a shared <aff>), each with its own id."""
+    return [{"id": f"{index}-{a['number']}", "organization": a["name"],
+             **{k: a[k] for k in ("department", "city", "country") if a.get(k)}} for a in author["affiliations"]]
+
+
 def jats_metadata(meta: dict) -> dict:
-    """Authors as the JATS template reads them (name, email, ORCID; not yet their affiliations), and
-    the abstract as blocks: a text ending with a newline is read as paragraphs."""
+    """Authors as the JATS template reads them (name, email, ORCID, affiliations; not yet which is the
+    corresponding author), and the abstract as blocks: a text ending with a newline is read as paragraphs."""
     meta = dict(meta)
     if meta.get("by-author"):
-        meta["author"] = [{"name": a["name"]["literal"], **{k: a[k] for k in ("email", "orcid") if a.get(k)}}
-                          for a in meta["by-author"]]
+        meta["author"] = [{"name": a["name"]["literal"], **{k: a[k] for k in ("email", "orcid") if a.get(k)},
+                           "affiliation": _jats_affiliations(a, i)} for i, a in enumerate(meta["by-author"], 1)]
     if isinstance(meta.get("abstract"), str) and not meta["abstract"].endswith("\n"):
         meta["abstract"] += "\n"
     return meta
