@@ -288,3 +288,26 @@ def test_check_parity_compares_the_word_and_jats_files_too(fixture_project):
     xml.write_text(xml.read_text(encoding="utf-8").replace("56.7%", "57%"), encoding="utf-8")
     result = run_report("check", "--parity", project=fixture_project)
     assert result.exit_code == 3 and "paper.html vs paper.xml: value of counts.share" in result.output
+
+
+@pytest.mark.slow
+def test_the_paper_in_word_and_jats(rendered_paper, tmp_path):
+    """The paper and its supplement render to Word and JATS (every check passed, parity with the HTML
+    included); the JATS files are valid Article Authoring; the Word file has every numbered caption."""
+    project = tmp_path / "repo"
+    shutil.copytree(rendered_paper, project, symlinks=True, ignore=shutil.ignore_patterns("_output"))
+    result = run_report("render", "--engine", "builtin", "--to", "docx,jats", project=project)
+    assert result.exit_code == 0, result.output
+    out = project / "_output"
+    dtd = etree.DTD(str(DTD))
+    for stem in ("paper", "supplement"):
+        tree = etree.parse(str(out / f"{stem}.xml"), etree.XMLParser(no_network=True))
+        tree.getroot().set("dtd-version", "1.2d1")  # the draft DTD's fixed value (see test_jats_is_valid_...)
+        assert dtd.validate(tree), (stem, dtd.error_log.filter_from_errors())
+        html = html_facts(rendered_paper / "_output" / f"{stem}.html")
+        document = docx.Document(str(out / f"{stem}.docx"))
+        texts = [p.text.replace("\u00a0", " ") for p in document.paragraphs]
+        shown = [text for text in texts if re.match(r"^(Figure|Table) S?\d+: ", text)]
+        assert len(shown) == len(html.captions) > 0, stem
+    footer = docx.Document(str(out / "paper.docx")).sections[0].footer._element
+    assert any("PAGE" in (i.text or "") for i in footer.iter(W + "instrText"))
