@@ -10,8 +10,9 @@ Measured in one run on this machine, each as min / median over runs, with its ta
 
 "raw" is pandoc to HTML, pandoc to Typst and a Typst compile of the main document, each a process of
 its own, as a user would run them by hand (bench_build.raw_document); "raw analysis" is
-`python -m analysis`. A save's time runs from the write of the chapter to the pushed event (the
-preview notices saves by polling every 0.2 s, which is included).
+`python -m analysis`. A save's time runs from the write of the chapter to the pushed event (for the
+page: until the page is fetched with the new sentence in it); the preview notices saves by polling
+every 0.2 s, which is included. The saves are 0.3 s apart after each PDF event.
 
 Usage: python bench/bench_preview.py [--runs N] [--saves N]
 """
