@@ -40,12 +40,15 @@ def value_span(text: str, name: str) -> str:
     return f'[{text}]{{.{VALUE_CLASS} {VALUE_NAME_ATTRIBUTE}="{name}"}}'
 
 
-def filter_settings(doc_dir: str, words: dict[str, str], links: dict | None = None) -> dict:
+def filter_settings(doc_dir: str, words: dict[str, str], links: dict | None = None,
+                    citation_keys: list[str] | None = None) -> dict:
     """What the Lua filters read from ``FILTER_METADATA``: names of this protocol, the main
     document's folder relative to the project root (Typst resolves images against the root),
     the words Quarto prints in the document's language (``language.words``: "Figure", "Note", ...),
-    and the ids that the project's other documents define (``xref.links``: id -> href, text, number)."""
-    return {
+    the ids that the project's other documents define (``xref.links``: id -> href, text, number),
+    and, when known, every citation key the bibliography holds (``bibliography.citation_keys``;
+    absent: crossref.lua asks pandoc)."""
+    settings = {
         "value-class": VALUE_CLASS,
         "value-attribute": VALUE_NAME_ATTRIBUTE,
         "anchor-prefix": ANCHOR_PREFIX,
@@ -53,3 +56,6 @@ def filter_settings(doc_dir: str, words: dict[str, str], links: dict | None = No
         "words": words,
         "links": links or {},
     }
+    if citation_keys is not None:
+        settings["citation-keys"] = citation_keys
+    return settings

@@ -21,6 +21,7 @@ import yaml
 
 from .. import __version__
 from ..language import words
+from ..bibliography import citation_keys
 from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, EngineError, Location, Problem, StrictnessError
 from ..metadata import NAMED_DATE_FORMATS, deep_merge, format_date, normalize_authors, parse_date
 from ..progress import Progress
@@ -151,7 +152,7 @@ class BuiltinEngine(Engine):
         self._check_files(meta, where)
         language = words(meta.get("lang"))
         meta[FILTER_METADATA] = filter_settings(project.relative(request.main.parent).replace("\\", "/").strip("."),
-                                                language, request.links)
+                                                language, request.links, citation_keys(meta, pandoc_path()))
         meta.setdefault("toc-title", language["toc-title"])
         meta.setdefault("abstract-title", language["abstract-title"])
         if meta.get("number-sections") and fmt == "pdf":

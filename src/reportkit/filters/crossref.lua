@@ -298,9 +298,10 @@ local function reference(citation)
   return pandoc.Inlines({ pandoc.Link(text, "#" .. key, "", pandoc.Attr("", { "quarto-xref" })) })
 end
 
--- Bibliography keys (pandoc.utils.references reads the bibliography and `references`), looked up
--- at the first bibliographic citation; an unknown key is a problem (citeproc would print "(key?)").
-local document, known_keys
+-- Bibliography keys: those the Python side read once (reportkit-filters.citation-keys, see
+-- bibliography.py), else pandoc.utils.references (which parses the bibliography and `references`),
+-- looked up at the first bibliographic citation; an unknown key is a problem (citeproc would print "(key?)").
+local document, known_keys, given_keys
 local margin_citations_reported = false
 local function check_citation(c)
   if options_margin_citations and not margin_citations_reported then
@@ -309,7 +310,11 @@ local function check_citation(c)
   end
   if not known_keys then
     known_keys = {}
-    for _, ref in ipairs(pandoc.utils.references(document)) do known_keys[ref.id] = true end
+    if given_keys then
+      for _, key in ipairs(given_keys) do known_keys[pandoc.utils.stringify(key)] = true end
+    else
+      for _, ref in ipairs(pandoc.utils.references(document)) do known_keys[ref.id] = true end
+    end
   end
   if not known_keys[c.id] then
     problem("citation.unknown", "@" .. c.id, "citation key @" .. c.id .. " is not in the bibliography")
@@ -779,6 +784,7 @@ end
 local function read_settings(meta)
   local settings = meta["reportkit-filters"] or {}
   if settings["doc-dir"] then doc_dir = pandoc.utils.stringify(settings["doc-dir"]) end
+  given_keys = settings["citation-keys"]
   for key, value in pairs(settings["words"] or {}) do words[key] = pandoc.utils.stringify(value) end
   for key, value in pairs(meta.crossref or {}) do
     if key ~= "custom" then
