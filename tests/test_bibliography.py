@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from reportkit.bibliography import citation_keys
 from reportkit.engines.builtin import MARKDOWN, pandoc_path
 
@@ -64,3 +66,18 @@ def test_an_unknown_key_is_still_reported_by_a_render(fixture_project):
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\n\nAs [@nobody1999] said.\n", encoding="utf-8")
     result = run_report("render", "--to", "html", project=fixture_project)
     assert result.exit_code == 3 and "citation key @nobody1999 is not in the bibliography" in result.output
+
+
+def test_keys_are_remembered_in_the_store_across_processes(tmp_path, monkeypatch):
+    from reportkit import bibliography
+
+    bib, store = tmp_path / "refs.bib", tmp_path / "state" / "keys.json"
+    bib.write_text(BIB.replace("doe2020", "store2024"), encoding="utf-8")
+    assert citation_keys({"bibliography": str(bib)}, pandoc_path(), store) == ["roe-2021:x", "store2024"]
+    assert store.is_file()
+    monkeypatch.setattr(bibliography, "_known", {})  # a new process: only the store remembers
+    monkeypatch.setattr(bibliography.subprocess, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("ran pandoc")))
+    assert citation_keys({"bibliography": str(bib)}, pandoc_path(), store) == ["roe-2021:x", "store2024"]
+    bib.write_text(BIB, encoding="utf-8")  # changed content: read again (pandoc would run)
+    with pytest.raises(AssertionError, match="ran pandoc"):
+        citation_keys({"bibliography": str(bib)}, pandoc_path(), store)

@@ -22,6 +22,7 @@ import yaml
 from .. import __version__
 from ..language import words
 from ..bibliography import citation_keys
+from ..state import STATE_DIR
 from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, EngineError, Location, Problem, StrictnessError
 from ..metadata import NAMED_DATE_FORMATS, deep_merge, format_date, normalize_authors, parse_date
 from ..progress import Progress
@@ -43,6 +44,7 @@ AFTER_CITEPROC = ("links.lua",)  # filters that read citeproc's output
 # `report check`'s pass: the filters up to the last one that reports problems (only crossref.lua
 # reports any; those after it only transform, and a check writes nothing). tests/test_filters.py holds
 # every filter that calls problem() to this list.
+BIBLIOGRAPHY_KEYS = "bibliography-keys.json"  # bibliography.citation_keys' memory, in the state folder
 CHECK_FILTERS = FILTERS[:FILTERS.index("crossref.lua") + 1]
 TYPST_SOURCE_LINE = re.compile(r"^\s*\d+\s*│ (.+)$", re.M)  # the failing line in a Typst diagnostic
 UNSUPPORTED_TYPST = "unsupported.typst"
@@ -152,7 +154,8 @@ class BuiltinEngine(Engine):
         self._check_files(meta, where)
         language = words(meta.get("lang"))
         meta[FILTER_METADATA] = filter_settings(project.relative(request.main.parent).replace("\\", "/").strip("."),
-                                                language, request.links, citation_keys(meta, pandoc_path()))
+                                                language, request.links,
+                                                citation_keys(meta, pandoc_path(), project.root / STATE_DIR / BIBLIOGRAPHY_KEYS))
         meta.setdefault("toc-title", language["toc-title"])
         meta.setdefault("abstract-title", language["abstract-title"])
         if meta.get("number-sections") and fmt == "pdf":
