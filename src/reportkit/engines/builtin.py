@@ -8,6 +8,7 @@ pandoc's docx and jats_articleauthoring writers over the same filters (``writers
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -44,6 +45,7 @@ AFTER_CITEPROC = ("links.lua",)  # filters that read citeproc's output
 # `report check`'s pass: the filters up to the last one that reports problems (only crossref.lua
 # reports any; those after it only transform, and a check writes nothing). tests/test_filters.py holds
 # every filter that calls problem() to this list.
+CHECK_WRITER = "nothing-writer.lua"  # the check pass writes nothing (its filters report through --log)
 BIBLIOGRAPHY_KEYS = "bibliography-keys.json"  # bibliography.citation_keys' memory, in the state folder
 CHECK_FILTERS = FILTERS[:FILTERS.index("crossref.lua") + 1]
 TYPST_SOURCE_LINE = re.compile(r"^\s*\d+\s*│ (.+)$", re.M)  # the failing line in a Typst diagnostic
@@ -59,6 +61,7 @@ def engine_files() -> list[Path]:
     return sorted(p for folder in folders for p in folder.rglob("*") if p.is_file())
 
 
+@functools.cache
 def pandoc_path() -> str:
     """The pandoc binary shipped by pypandoc_binary (falls back to PATH)."""
     try:
@@ -304,7 +307,7 @@ class BuiltinEngine(Engine):
         stat = pandoc.stat() if pandoc.exists() else None
         digest.update(f"{pandoc}|{stat and stat.st_size}|{stat and stat.st_mtime_ns}\0".encode())
         digest.update(document.expanded.body.encode("utf-8") + b"\0")
-        digest.update(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True).encode("utf-8") + b"\0")
+        digest.update(json.dumps(meta, sort_keys=True, default=str).encode("utf-8") + b"\0")
         bibliography = meta.get("bibliography") or []
         files = [*(package_file("filters", name) for name in CHECK_FILTERS),
                  *(Path(str(b)) for b in ([bibliography] if isinstance(bibliography, str) else bibliography))]
@@ -320,8 +323,8 @@ class BuiltinEngine(Engine):
         body, log = work / "body.md", work / "check.log.json"
         body.write_text(document.expanded.body, encoding="utf-8")
         meta = self._write_meta(work / "meta-check.yml", self.metadata(request, "html"))
-        args = [str(body), "--from", MARKDOWN, "--metadata-file", str(meta), "--log", str(log), "--to", "json",
-                "--output", os.devnull]
+        args = [str(body), "--from", MARKDOWN, "--metadata-file", str(meta), "--log", str(log),
+                "--to", str(package_file("filters", CHECK_WRITER)), "--output", os.devnull]
         for name in CHECK_FILTERS:
             args += ["--lua-filter", str(package_file("filters", name))]
         self._run_pandoc(request, args, "its AST")
