@@ -20,7 +20,6 @@ Usage: python bench/bench_preview.py [--runs N] [--saves N]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
@@ -31,6 +30,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from reportkit.preview import EventStream
 
 from bench_build import REPORT, clean_copy, raw_document, reset, run, session_rss, session_stats
 
@@ -49,23 +50,6 @@ def spread(values: list[float], unit: str = "s") -> str:
 
 def verdict(ok: bool) -> str:
     return "OK" if ok else "MISSED"
-
-
-class Events:
-    """The preview's server-sent events, one build at a time."""
-
-    def __init__(self, url: str):
-        self.response = urllib.request.urlopen(url + "__reportkit/events", timeout=120)
-
-    def next(self) -> dict:
-        data = None
-        for raw in self.response:
-            line = raw.decode("utf-8").rstrip("\n")
-            if line.startswith("data: "):
-                data = json.loads(line[6:])
-            elif line == "" and data is not None:
-                return data
-        raise SystemExit("the preview's event stream ended")
 
 
 def session_pss(session: int) -> int:
@@ -114,7 +98,7 @@ def preview_saves(project: Path, saves: int, env: dict) -> tuple[list[float], li
             match = re.search(r"Serving (http://127\.0\.0\.1:\d+/)(\S+)", line)
             url, page = (match.group(1), match.group(2)) if match else (None, None)
         threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()  # keep the pipe drained
-        events = Events(url)
+        events = EventStream(url, timeout=120)
         first = events.next()
         if not first["ok"] or first["checks"] != "ok":
             raise SystemExit(f"the first preview build failed: {first}")

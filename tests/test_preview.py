@@ -3,7 +3,6 @@ events), reports a broken save without replacing the last good page, stops clean
 
 from __future__ import annotations
 
-import json
 import re
 import signal
 import subprocess
@@ -12,6 +11,8 @@ import time
 import urllib.request
 
 import pypdf
+
+from reportkit.preview import EventStream
 
 
 def fetch(url: str) -> str:
@@ -27,23 +28,6 @@ def wait_for(predicate, timeout: float = 30.0):
             return value
         time.sleep(0.1)
     raise AssertionError("timed out")
-
-
-class Events:
-    """The preview's event stream, read one build at a time."""
-
-    def __init__(self, url: str):
-        self.response = urllib.request.urlopen(url + "__reportkit/events", timeout=60)
-
-    def next(self) -> dict:
-        data = None
-        for raw in self.response:
-            line = raw.decode("utf-8").rstrip("\n")
-            if line.startswith("data: "):
-                data = json.loads(line[6:])
-            elif line == "" and data is not None:
-                return data
-        raise AssertionError("event stream ended")
 
 
 def start_preview(project, *options: str) -> tuple[subprocess.Popen, str]:
@@ -82,7 +66,7 @@ def test_preview_pushes_the_page_then_the_pdf_and_keeps_the_last_good_page(fixtu
         assert page == fetch(base + "paper.html")
         assert "Fixture Paper" in page and "/__reportkit/events" in page  # the listening script is added
         assert "<script" not in (fixture_project / "_output" / "paper.html").read_text(encoding="utf-8")
-        events = Events(base)
+        events = EventStream(base)
         first = events.next()
         assert first["ok"] and first["version"] == 1 and first["checks"] == "ok"
 
@@ -124,7 +108,7 @@ def test_preview_pushes_the_page_then_the_pdf_and_keeps_the_last_good_page(fixtu
 def test_preview_of_the_html_alone_pushes_no_checks(fixture_project):
     process, base = start_preview(fixture_project, "--to", "html")
     try:
-        events = Events(base)
+        events = EventStream(base)
         assert events.next() == {"version": 1, "ok": True, "message": "", "checks": "", "checks_message": ""}
         chapter = fixture_project / "chapters" / "_method.qmd"
         chapter.write_text(chapter.read_text(encoding="utf-8") + "\nHTML only.\n", encoding="utf-8")

@@ -16,6 +16,7 @@ import http.server
 import json
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -70,7 +71,7 @@ LISTEN_SCRIPT = b"""<script>
     }
   }
   var seen = null;
-  var source = new EventSource('/__reportkit/events');
+  var source = new EventSource('__EVENTS__');
   source.addEventListener('build', function (event) {
     var build = JSON.parse(event.data);
     if (seen === null) { seen = build.version; show(build); return; }
@@ -83,7 +84,7 @@ LISTEN_SCRIPT = b"""<script>
   });
 })();
 </script>
-"""
+""".replace(b"__EVENTS__", EVENTS.encode())
 
 
 @dataclass
@@ -280,3 +281,22 @@ class Preview:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+class EventStream:
+    """A client of a preview's build events (``EVENTS``, server-sent events), read one build at a
+    time: what tests and benchmarks use to wait for a save's page and PDF."""
+
+    def __init__(self, base_url: str, timeout: float = 60):
+        self.response = urllib.request.urlopen(base_url.rstrip("/") + EVENTS, timeout=timeout)
+
+    def next(self) -> dict:
+        """The next build's fields (``Build.event``); EOFError when the stream ends."""
+        data = None
+        for raw in self.response:
+            line = raw.decode("utf-8").rstrip("\n")
+            if line.startswith("data: "):
+                data = json.loads(line[len("data: "):])
+            elif line == "" and data is not None:
+                return data
+        raise EOFError("the preview's event stream ended")
