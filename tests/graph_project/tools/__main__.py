@@ -18,9 +18,24 @@ STEPS = [
 ]
 
 
+def rendezvous(name):
+    """With GRAPH_RENDEZVOUS=<folder> (set by a test), alpha and beta each wait up to 10 s for the other to
+    start: run at once in two workers, both go on at once; run one after the other, the first waits in vain,
+    and the test that looks at which process ran which step sees it (not a matter of timing)."""
+    folder = os.environ.get("GRAPH_RENDEZVOUS")
+    if not folder or name not in ("alpha", "beta"):
+        return
+    open(os.path.join(folder, name), "w").close()
+    other = os.path.join(folder, "beta" if name == "alpha" else "alpha")
+    deadline = time.monotonic() + 10
+    while not os.path.exists(other) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def run(name):
     os.makedirs("gen", exist_ok=True)
     step = next(s for s in STEPS if s["name"] == name)
+    rendezvous(name)
     importlib.import_module(step["module"]).run()
     with open("gen/runs.log", "a", encoding="utf-8") as log:
         log.write(f"{name} {os.getpid()}\n")
