@@ -17,6 +17,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from test_preview import start_preview, stop
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-quic"]
@@ -180,22 +182,10 @@ def test_checks_catch_a_broken_page(browser, serve, tmp_path):
 
 def test_preview_reload_keeps_the_scroll_position(browser, fixture_project):
     """After a save, the previewed page reloads where the reader was, not at the top."""
-    import re
-    import signal
-    import subprocess
-    import sys
     import time
 
-    process = subprocess.Popen([sys.executable, "-m", "reportkit.cli", "preview", "--port", "0", "--engine", "builtin",
-                                "--project", str(fixture_project)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    process, url = start_preview(fixture_project)
     try:
-        url = None
-        while url is None:
-            line = process.stdout.readline()
-            assert line, "preview exited"
-            match = re.search(r"Serving (http://\S+)", line)
-            url = match.group(1) if match else None
         page = browser.new_page()
         page.add_init_script("history.scrollRestoration = 'manual'")  # only the preview's own script restores
         errors = []
@@ -210,26 +200,12 @@ def test_preview_reload_keeps_the_scroll_position(browser, fixture_project):
         page.wait_for_function("window.scrollY > 0", timeout=5000)
         assert page.evaluate("window.scrollY") > 0 and errors == []
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        stop(process)
 
 
 def test_preview_shows_a_broken_save_over_the_last_good_page(browser, fixture_project):
-    import re
-    import signal
-    import subprocess
-    import sys
-
-    process = subprocess.Popen([sys.executable, "-m", "reportkit.cli", "preview", "--port", "0", "--engine", "builtin",
-                                "--project", str(fixture_project)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    process, url = start_preview(fixture_project)
     try:
-        url = None
-        while url is None:
-            line = process.stdout.readline()
-            assert line, "preview exited"
-            match = re.search(r"Serving (http://\S+)", line)
-            url = match.group(1) if match else None
         page, errors, _ = open_page(browser, url)
         before = page.inner_text("body")
         chapter = fixture_project / "chapters" / "_method.qmd"
@@ -254,5 +230,4 @@ def test_preview_shows_a_broken_save_over_the_last_good_page(browser, fixture_pr
         assert "the PDF or the checks after it failed" in overlay and f"chapters/_method.qmd:{line + 3}" in overlay
         assert page.inner_text("#reportkit-status") == "PDF and checks: failed"
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        stop(process)

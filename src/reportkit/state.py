@@ -22,11 +22,8 @@ class BuildState:
         self.data = self._load()
 
     def _load(self) -> dict:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
-            return {"version": VERSION, "steps": {}, "files": {}, "cache": {}}
-        if data.get("version") != VERSION:
+        data = read_json(self.path)
+        if data.get("version") != VERSION:  # absent, unreadable or of another version: start afresh
             return {"version": VERSION, "steps": {}, "files": {}, "cache": {}}
         return data
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import yaml
+
 from ..errors import Problem
 from ..progress import Progress
 from ..source import Document
@@ -70,6 +72,16 @@ class Engine(ABC):
     @abstractmethod
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
         """Render ``request.document`` into ``request.staging``; problems go into the result."""
+
+
+# libyaml's emitter where PyYAML has it: the same text, ~5x faster on this paper's metadata
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def write_metadata(path: Path, meta: dict) -> Path:
+    """``meta`` as a YAML metadata file for pandoc's or Quarto's ``--metadata-file``; returns ``path``."""
+    path.write_text(yaml.dump(meta, Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=True), encoding="utf-8")
+    return path
 
 
 def package_file(*parts: str) -> Path:

@@ -18,8 +18,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import yaml
-
 from .. import __version__
 from ..language import words
 from ..bibliography import citation_keys
@@ -32,14 +30,13 @@ from ..protocol import FILTER_METADATA, filter_settings
 from ..reproducible import source_date_epoch
 from ..versions import distribution_version, executable_version
 from ..source import Document
-from .base import Engine, RenderRequest, RenderResult, located, package_file
+from .base import Engine, RenderRequest, RenderResult, located, package_file, write_metadata
 from .support import refusals
 from .svgpng import shim
 from .warm import WarmTypst
 from .writers import WRITER_ARGS, WRITER_METADATA, media_folder
 
 MARKDOWN = "markdown-implicit_header_references"
-SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 FILTERS = ("conditions.lua", "cells.lua", "tables.lua", "elsewhere.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
 AFTER_CITEPROC = ("links.lua",)  # filters that read citeproc's output
 # `report check`'s pass: the filters up to the last one that reports problems (only crossref.lua
@@ -203,17 +200,11 @@ class BuiltinEngine(Engine):
                     raise ConfigError(f"{key}: file not found: {value}", where, "config.file")
 
     # -- pandoc --------------------------------------------------------------------
-    @staticmethod
-    def _write_meta(path: Path, meta: dict) -> Path:
-        # libyaml's emitter where PyYAML has it: the same text, ~5x faster on this paper's metadata
-        path.write_text(yaml.dump(meta, Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=True), encoding="utf-8")
-        return path
-
     def _args(self, request: RenderRequest, body: Path, work: Path, fmt: str, target: Path, log: Path) -> list[str]:
         """pandoc's arguments for one format: metadata, filters (before citeproc), writer options;
         warnings (the filters' problems among them) go to ``log`` as JSON."""
         meta = self.metadata(request, fmt)
-        args = [str(body), "--from", MARKDOWN, "--metadata-file", str(self._write_meta(work / f"meta-{fmt}.yml", meta)),
+        args = [str(body), "--from", MARKDOWN, "--metadata-file", str(write_metadata(work / f"meta-{fmt}.yml", meta)),
                 "--log", str(log)]
         for name in FILTERS:
             args += ["--lua-filter", str(package_file("filters", name))]
@@ -322,7 +313,7 @@ class BuiltinEngine(Engine):
         request = RenderRequest(document, ("html",), work, links or {})
         body, log = work / "body.md", work / "check.log.json"
         body.write_text(document.expanded.body, encoding="utf-8")
-        meta = self._write_meta(work / "meta-check.yml", self.metadata(request, "html"))
+        meta = write_metadata(work / "meta-check.yml", self.metadata(request, "html"))
         args = [str(body), "--from", MARKDOWN, "--metadata-file", str(meta), "--log", str(log),
                 "--to", str(package_file("filters", CHECK_WRITER)), "--output", os.devnull]
         for name in CHECK_FILTERS:

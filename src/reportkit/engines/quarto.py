@@ -14,15 +14,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from ..errors import EngineError, Problem
 from ..progress import Progress
 from ..project import QUARTO_FORMAT, output_name
 from ..protocol import FILTER_METADATA, STEPS_DONE_ENV, filter_settings
 from ..reproducible import source_date_epoch
 from ..versions import executable_version
-from .base import Engine, RenderRequest, RenderResult, located, package_file
+from .base import Engine, RenderRequest, RenderResult, located, package_file, write_metadata
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A warning line as Quarto 1.11 prints it (colour codes removed): from its Lua filters
@@ -166,8 +164,7 @@ class QuartoEngine(Engine):
         path = request.staging / f".quarto-{request.document.stem}-links.yml"
         meta = {"filters": [{"path": str(package_file("filters", ELSEWHERE_FILTER)), "at": "pre-quarto"}],
                 FILTER_METADATA: filter_settings("", {}, request.links)}
-        path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=True), encoding="utf-8")
-        return path
+        return write_metadata(path, meta)
 
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
         result = RenderResult()
