@@ -147,10 +147,11 @@ def filter_problems(document: Document, work: Path, links: dict | None, passed: 
     engine = BuiltinEngine()
     if passed is None:
         return engine.check(document, work, links)
-    key = engine.check_key(document, links)
+    meta = engine.check_metadata(document, links)
+    key = engine.check_key(document, meta)
     if passed.get(document.stem) == key:
         return []
-    found = engine.check(document, work, links)
+    found = engine.check(document, work, links, meta)
     if found:
         passed.pop(document.stem, None)
     else:

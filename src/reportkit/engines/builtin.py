@@ -288,11 +288,15 @@ class BuiltinEngine(Engine):
             raise EngineError(f"Typst could not compile {request.project.relative(typ)}:\n{exc}") from exc
 
     # -- checking without rendering ------------------------------------------------------
-    def check_key(self, document: Document, links: dict | None = None) -> str:
-        """A digest of everything ``check``'s pandoc pass reads: the expanded document, its metadata (with
-        the filter settings and ``links``), the bibliography files, the filters and the pandoc binary. A
-        pass that found nothing need not run again while the key is the same (lint.py remembers it)."""
-        meta = self.metadata(RenderRequest(document, ("html",), Path(), links or {}), "html")
+    def check_metadata(self, document: Document, links: dict | None = None) -> dict:
+        """The metadata ``check``'s pandoc pass reads (the HTML's, with ``links`` in the filter settings)."""
+        return self.metadata(RenderRequest(document, ("html",), Path(), links or {}), "html")
+
+    def check_key(self, document: Document, meta: dict) -> str:
+        """A digest of everything ``check``'s pandoc pass reads: the expanded document, its metadata
+        (``check_metadata``, with the filter settings and links), the bibliography files, the filters and the
+        pandoc binary. A pass that found nothing need not run again while the key is the same (lint.py
+        remembers it)."""
         digest = hashlib.sha256()
         pandoc = Path(pandoc_path())
         stat = pandoc.stat() if pandoc.exists() else None
@@ -306,14 +310,15 @@ class BuiltinEngine(Engine):
             digest.update(str(path).encode() + b"\0" + (path.read_bytes() if path.is_file() else b"(absent)") + b"\0")
         return digest.hexdigest()
 
-    def check(self, document: Document, work: Path, links: dict | None = None) -> list[Problem]:
+    def check(self, document: Document, work: Path, links: dict | None = None, meta: dict | None = None) -> list[Problem]:
         """What the filters report for ``document`` (unresolved references, duplicate labels, unknown
-        citation keys), from one pandoc pass with the filters into its AST: nothing is written. ``links``:
-        the ids the project's other documents define (``xref.links``)."""
+        citation keys), from one pandoc pass with the filters that writes nothing. ``links``: the ids the
+        project's other documents define (``xref.links``); ``meta``: ``check_metadata``'s answer, when the
+        caller has it already."""
         request = RenderRequest(document, ("html",), work, links or {})
         body, log = work / "body.md", work / "check.log.json"
         body.write_text(document.expanded.body, encoding="utf-8")
-        meta = write_metadata(work / "meta-check.yml", self.metadata(request, "html"))
+        meta = write_metadata(work / "meta-check.yml", meta if meta is not None else self.check_metadata(document, links))
         args = [str(body), "--from", MARKDOWN, "--metadata-file", str(meta), "--log", str(log),
                 "--to", str(package_file("filters", CHECK_WRITER)), "--output", os.devnull]
         for name in CHECK_FILTERS:
