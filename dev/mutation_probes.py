@@ -149,6 +149,8 @@ PROBES = [
     ("code-fold ignored", SRC + "filters/cells.lua",
      'if not is_html() or not code.classes:includes("cell-code") or not fold or fold == "false" then return nil end',
      "do return nil end", "tests/test_cells_markdown.py"),
+    ("warm Typst cache never aged", SRC + "engines/warm.py",
+     "            self._ager.compile()", "            pass", "tests/test_warm_typst.py"),
 ]
 
 

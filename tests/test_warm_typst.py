@@ -58,3 +58,43 @@ def test_the_cold_engine_compiles_in_its_staging_folder(fixture_project):
     _, typ = render_pdf(BuiltinEngine(), fixture_project, fixture_project / "_output" / "stage")
     assert typ.is_relative_to(fixture_project / "_output" / "stage")
     assert not (fixture_project / ".reportkit" / "typst").exists()
+
+
+class Counting:
+    """Wraps the empty document's compiler and counts its compiles."""
+
+    def __init__(self, compiler):
+        self.compiler, self.count = compiler, 0
+
+    def compile(self, *args, **kwargs):
+        self.count += 1
+        return self.compiler.compile(*args, **kwargs)
+
+
+def test_each_compile_ages_typsts_cache_by_compiling_the_empty_document(tmp_path):
+    # the typst wheel keeps what a compile computed until CACHE_AGE later compiles did not use it;
+    # the empty compiles age it so that only what each document's latest compile used stays
+    import typst
+
+    from reportkit.engines.warm import CACHE_AGE
+
+    warm = WarmTypst(tmp_path)
+    first, second = warm.folder("first") / "first.typ", warm.folder("second") / "second.typ"
+    first.write_text("= One\nText.\n", encoding="utf-8")
+    second.write_text("= Two\nMore text.\n", encoding="utf-8")
+    warm.compile(first, tmp_path / "first.pdf", 0)
+    ager = warm._ager = Counting(warm._ager)
+    warm.compile(first, tmp_path / "first.pdf", 0)
+    assert ager.count == CACHE_AGE - 2  # one document: all but one spare age step
+    warm.compile(second, tmp_path / "second.pdf", 0)
+    assert ager.count == CACHE_AGE - 2 + CACHE_AGE // 2 - 2  # two documents take turns: each compile ages less
+    assert (1 + CACHE_AGE // 2 - 2) * 2 < CACHE_AGE  # both documents' latest compiles stay
+    second.write_text("#undefined-function()\n", encoding="utf-8")
+    try:
+        warm.compile(second, tmp_path / "second.pdf", 0)
+    except typst.TypstError:
+        pass
+    else:
+        raise AssertionError("the broken document compiled")
+    assert ager.count == CACHE_AGE - 2 + 2 * (CACHE_AGE // 2 - 2)  # a failed compile ages it too
+    assert (tmp_path / "first.pdf").read_bytes().startswith(b"%PDF")
