@@ -12,7 +12,7 @@ Measured in one run on this machine, each as min / median over runs, with its ta
 its own, as a user would run them by hand (bench_build.raw_document); "raw analysis" is
 `python -m analysis`. A save's time runs from the write of the chapter to the pushed event (for the
 page: until the page is fetched with the new sentence in it); the preview notices saves by polling
-every 0.2 s, which is included. The saves are 0.3 s apart after each PDF event.
+every 0.05 s, which is included. The saves are 0.3 s apart after each PDF event.
 
 Usage: python bench/bench_preview.py [--runs N] [--saves N]
 """
@@ -83,8 +83,9 @@ class Memory(threading.Thread):
         self.peaks.append(0)
 
 
-def preview_saves(project: Path, saves: int, env: dict) -> tuple[list[float], list[float], Memory]:
-    """Seconds from each save to its page being served and to its PDF's event; memory per save."""
+def preview_saves(project: Path, saves: int, env: dict) -> tuple[list[float], list[float], list[float], int, Memory]:
+    """Seconds from each save to its page being served, to its PDF being pushed (a quick PDF, else the
+    full render's) and to its checks' outcome; how many pages were quick pages; memory per save."""
     process = subprocess.Popen([*REPORT, "preview", "--port", "0", "--engine", "builtin"], cwd=project, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     memory = Memory(process.pid)
@@ -102,7 +103,7 @@ def preview_saves(project: Path, saves: int, env: dict) -> tuple[list[float], li
         first = events.next()
         if not first["ok"] or first["checks"] != "ok":
             raise SystemExit(f"the first preview build failed: {first}")
-        html, pdf = [], []
+        html, pdf, checks, quick = [], [], [], 0
         for save in range(saves):
             memory.mark()
             marker = f"save {save} of the preview benchmark"
@@ -113,12 +114,19 @@ def preview_saves(project: Path, saves: int, env: dict) -> tuple[list[float], li
             html.append(time.perf_counter() - started)
             if not pushed["ok"] or marker not in served:
                 raise SystemExit(f"save {save}: the page was not updated: {pushed}")
-            followed = events.next()
-            pdf.append(time.perf_counter() - started)
+            quick += bool(pushed.get("quick"))
+            followed = pushed
+            while followed["checks"] == "pending":
+                followed = events.next()
+                if followed.get("pdf") == "ok" and len(pdf) < len(html):
+                    pdf.append(time.perf_counter() - started)  # the quick PDF
+            checks.append(time.perf_counter() - started)
+            if len(pdf) < len(html):
+                pdf.append(checks[-1])  # the full render's PDF, pushed with its checks
             if followed["checks"] != "ok":
                 raise SystemExit(f"save {save}: the PDF or its checks failed: {followed}")
             time.sleep(0.3)  # a writer's pause: let the memory sampler see the idle preview too
-        return html, pdf, memory
+        return html, pdf, checks, quick, memory
     finally:
         memory.stopped.set()
         process.terminate()
@@ -129,6 +137,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each render figure")
     parser.add_argument("--saves", type=int, default=50, help="saves during the preview")
+    parser.add_argument("--preview-only", action="store_true", help="only the preview's figures (html, pdf, memory)")
     args = parser.parse_args()
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,7 +146,7 @@ def main() -> None:
         work.mkdir()
 
         colds, raw_colds = [], []
-        for _ in range(args.runs):  # interleaved, so that drift affects both alike
+        for _ in range(0 if args.preview_only else args.runs):  # interleaved, so that drift affects both alike
             reset(project)
             colds.append(run([*REPORT, "render", "-q", "--engine", "builtin"], project, env))
             reset(project)
@@ -147,11 +156,12 @@ def main() -> None:
         edits, raws = [], []
         for round_ in range(args.runs):
             edit(project, f"render edit {round_}")
-            edits.append(run([*REPORT, "render", "-q", "--engine", "builtin"], project, env))
+            if not args.preview_only:
+                edits.append(run([*REPORT, "render", "-q", "--engine", "builtin"], project, env))
             raws.append(raw_document(project, work))
         raw = statistics.median(raws)
 
-        html, pdf, memory = preview_saves(project, args.saves, env)
+        html, pdf, checks, quick, memory = preview_saves(project, args.saves, env)
 
     page, made = statistics.median(html), statistics.median(pdf)
     cold_ratio = [c / r for c, r in zip(colds, raw_colds)]
@@ -160,11 +170,13 @@ def main() -> None:
     print(f"save -> HTML served: {spread(html)}; median / raw = {page / raw:.2f}x  "
           f"[<= 0.5 s: {verdict(page <= 0.5)}; <= 0.3x: {verdict(page / raw <= 0.3)}]")
     print(f"save -> PDF pushed:  {spread(pdf)}  [<= 1.0 s: {verdict(made <= 1.0)}]")
-    print(f"report render after a one-chapter edit: {spread(edits)}; ratio to raw "
-          f"{spread(edit_ratio, 'x')}  [<= 0.8x: {verdict(statistics.median(edit_ratio) <= 0.8)}]")
-    print(f"cold report render: {spread(colds)} vs raw analysis + pandoc + Typst "
-          f"{spread(raw_colds)}; ratio {spread(cold_ratio, 'x')}  "
-          f"[<= 1.5x: {verdict(statistics.median(cold_ratio) <= 1.5)}]")
+    print(f"  ({quick} of {len(html)} pages were quick pages; save -> full render and its checks: {spread(checks)})")
+    if not args.preview_only:
+        print(f"report render after a one-chapter edit: {spread(edits)}; ratio to raw "
+              f"{spread(edit_ratio, 'x')}  [<= 0.8x: {verdict(statistics.median(edit_ratio) <= 0.8)}]")
+        print(f"cold report render: {spread(colds)} vs raw analysis + pandoc + Typst "
+              f"{spread(raw_colds)}; ratio {spread(cold_ratio, 'x')}  "
+              f"[<= 1.5x: {verdict(statistics.median(cold_ratio) <= 1.5)}]")
     saves = memory.peaks[1:]
     fifth = max(1, len(saves) // 5)
     early, late = (statistics.median(part) / 2**20 for part in (saves[:fifth], saves[-fifth:]))

@@ -151,6 +151,19 @@ PROBES = [
      "do return nil end", "tests/test_cells_markdown.py"),
     ("warm Typst cache never aged", SRC + "engines/warm.py",
      "            self._ager.compile()", "            pass", "tests/test_warm_typst.py"),
+    ("a part numbered from one, not as in its whole document", SRC + "filters/crossref.lua",
+     "  if outline_read then read_outline(outline_read) end\n", "", "tests/test_quick.py"),
+    ("a part's labels left out of its outline", SRC + "filters/crossref.lua",
+     "  labels[#labels + 1] = id\n", "", "tests/test_quick.py"),
+    ("a change that spills out of its include taken as quick", SRC + "quick.py",
+     "    if old_end < start or old[:start] != new[:start] or old[old_end:] != new[end:]:",
+     "    if old_end < start:", "tests/test_quick.py"),
+    ("a part spliced where it occurs twice", SRC + "quick.py",
+     "    if not before or whole.count(before) != 1:", "    if not before or whole.count(before) < 1:",
+     "tests/test_quick.py"),
+    ("a part with a new heading taken as quick", SRC + "quick.py",
+     '    return fmt != "html" or HEADING.findall(before.text) == HEADING.findall(after.text)', "    return True",
+     "tests/test_quick.py"),
 ]
 
 

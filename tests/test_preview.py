@@ -60,7 +60,7 @@ def pdf_text(path) -> str:
 
 
 def test_preview_pushes_the_page_then_the_pdf_and_keeps_the_last_good_page(fixture_project):
-    process, base = start_preview(fixture_project)
+    process, base = start_preview(fixture_project, "--no-quick")  # quick pages: tests/test_quick.py
     try:
         page = fetch(base)  # the address alone opens the paper, not a folder listing
         assert page == fetch(base + "paper.html")
@@ -75,7 +75,8 @@ def test_preview_pushes_the_page_then_the_pdf_and_keeps_the_last_good_page(fixtu
         started = time.perf_counter()
         chapter.write_text(good + "\nA sentence added while previewing.\n", encoding="utf-8")
         pushed = events.next()  # pushed by the server, not polled: the page first ...
-        assert pushed == {"version": 2, "ok": True, "message": "", "checks": "pending", "checks_message": ""}
+        assert pushed == {"version": 2, "ok": True, "message": "", "checks": "pending", "checks_message": "",
+                          "pdf": "", "quick": False}
         assert time.perf_counter() - started < 10  # not after the stream's 15 s keep-alive
         assert "A sentence added while previewing." in fetch(base + "paper.html")
         followed = events.next()  # ... then the PDF and the checks across formats, for the same page
@@ -109,11 +110,14 @@ def test_preview_of_the_html_alone_pushes_no_checks(fixture_project):
     process, base = start_preview(fixture_project, "--to", "html")
     try:
         events = EventStream(base)
-        assert events.next() == {"version": 1, "ok": True, "message": "", "checks": "", "checks_message": ""}
+        assert events.next() == {"version": 1, "ok": True, "message": "", "checks": "", "checks_message": "",
+                                 "pdf": "", "quick": False}
         chapter = fixture_project / "chapters" / "_method.qmd"
         chapter.write_text(chapter.read_text(encoding="utf-8") + "\nHTML only.\n", encoding="utf-8")
-        assert events.next()["version"] == 2
+        pushed = events.next()
+        assert pushed["version"] == 2 and pushed["quick"] and pushed["pdf"] == ""  # a quick page, no quick PDF
         assert "HTML only." in fetch(base + "paper.html")
+        assert events.next()["quick"] is False  # the full render's page replaced it
         assert not (fixture_project / "_output" / "paper.pdf").exists()
     finally:
         assert stop(process) == 0

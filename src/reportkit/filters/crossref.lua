@@ -28,6 +28,11 @@ filter runs, by elsewhere.lua.
 Problems (unresolved references, duplicate labels, unknown citation keys) are pandoc
 warnings whose message is a JSON object {rule, subject, message} (reportkit/protocol.py);
 the Python side reads them from pandoc's --log and maps each subject to file and line.
+
+Outline (a preview's quick page, reportkit/quick.py): with reportkit-filters.outline-write, the filter
+writes what it numbered as JSON (every entry, the labels and cited keys of this document in order, the
+ids); with outline-read, a part of a document (one included chapter) is numbered as in the whole
+document whose outline that is.
 ]]
 
 local NBSP = "\u{a0}"
@@ -163,9 +168,12 @@ local function count(kind)
   return counters[kind]
 end
 
+local labels = {}  -- this document's labels (headings with an id too), in document order: the outline's
+
 local function register(id, entry)
   if entries[id] then problem("xref.duplicate", "#" .. id, "duplicate label #" .. id) return false end
   entries[id] = entry
+  labels[#labels + 1] = id
   return true
 end
 
@@ -175,7 +183,10 @@ local function number_header(h)
   local level = math.min(h.level, 7)
   for l = level + 1, 7 do sections[l] = 0 end
   sections[level] = (sections[level] or 0) + 1
-  if h.identifier ~= "" then entries[h.identifier] = entries[h.identifier] or { kind = "sec", levels = { table.unpack(sections, 1, 7) }, level = level } end
+  if h.identifier ~= "" and not entries[h.identifier] then
+    entries[h.identifier] = { kind = "sec", levels = { table.unpack(sections, 1, 7) }, level = level }
+    labels[#labels + 1] = h.identifier
+  end
 end
 
 -- Quarto's section number: level 1 only when the document has level-1 headings
@@ -303,7 +314,9 @@ end
 -- looked up at the first bibliographic citation; an unknown key is a problem (citeproc would print "(key?)").
 local document, known_keys, given_keys
 local margin_citations_reported = false
+local cited, cited_seen = {}, {}  -- bibliographic keys cited, in order of first citation (the outline's)
 local function check_citation(c)
+  if not cited_seen[c.id] then cited_seen[c.id] = true cited[#cited + 1] = c.id end
   if options_margin_citations and not margin_citations_reported then
     margin_citations_reported = true
     problem("unsupported.citation-location", "@" .. c.id, "citation-location: margin (citations in the margin)")
@@ -781,10 +794,46 @@ local function check_anchor(link)
 end
 
 ---------------------------------------------------------------------------------------
+-- The outline: written for the whole document, read back when numbering one of its parts.
+---------------------------------------------------------------------------------------
+local outline_write, outline_read
+
+local function integers(value)  -- JSON numbers come back as floats; levels and counts are integers
+  if type(value) == "number" then return math.tointeger(value) or value end
+  if type(value) ~= "table" then return value end
+  local out = {}
+  for k, v in pairs(value) do out[k] = integers(v) end
+  return out
+end
+
+local function write_outline(path)
+  local id_list = {}
+  for id in pairs(ids) do id_list[#id_list + 1] = id end
+  table.sort(id_list)
+  local file = assert(io.open(path, "w"))
+  file:write(pandoc.json.encode({ entries = entries, has_level_one = has_level_one, labels = labels,
+    cited = cited, ids = id_list }))
+  file:close()
+end
+
+-- Number a part as its whole document numbered it: that document's entries (this part's own labels
+-- were scanned already, and stay listed in `labels`), its level-1 headings, its ids.
+local function read_outline(path)
+  local file = assert(io.open(path, "r"))
+  local whole = pandoc.json.decode(file:read("a"), false)
+  file:close()
+  for id, entry in pairs(whole.entries) do entries[id] = integers(entry) end
+  has_level_one = whole.has_level_one
+  for _, id in ipairs(whole.ids) do ids[id] = true end
+end
+
+---------------------------------------------------------------------------------------
 local function read_settings(meta)
   local settings = meta["reportkit-filters"] or {}
   if settings["doc-dir"] then doc_dir = pandoc.utils.stringify(settings["doc-dir"]) end
   given_keys = settings["citation-keys"]
+  outline_write = settings["outline-write"] and pandoc.utils.stringify(settings["outline-write"])
+  outline_read = settings["outline-read"] and pandoc.utils.stringify(settings["outline-read"])
   for key, value in pairs(settings["words"] or {}) do words[key] = pandoc.utils.stringify(value) end
   for key, value in pairs(meta.crossref or {}) do
     if key ~= "custom" then
@@ -816,6 +865,7 @@ function Pandoc(doc)
   document = doc
   scan_blocks(doc.blocks)
   note_ids(doc.blocks)
+  if outline_read then read_outline(outline_read) end
   if is_typst() and not has_level_one then shift_headings = -1 end
   doc.blocks = doc.blocks:walk({
     Cite = resolve_cite,
@@ -832,5 +882,6 @@ function Pandoc(doc)
     Link = check_anchor,
   })
   doc.blocks = render_blocks(doc.blocks)
+  if outline_write then write_outline(outline_write) end
   return doc
 end
