@@ -146,7 +146,8 @@ def fetch(url: str) -> bytes:
 
 
 @pytest.mark.slow
-def test_a_quick_page_and_pdf_are_what_the_full_render_makes(fixture_project):
+def test_a_quick_page_and_pdf_are_what_the_full_render_makes(fixture_project, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the fixture is no git repository: PDFs dated alike
     process, base = start_preview(fixture_project)
     try:
         events = EventStream(base)
