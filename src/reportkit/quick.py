@@ -202,8 +202,9 @@ class QuickPages:
                context: str) -> Callable[[], PartOutput]:
         """Start rendering a part (or find it rendered already, in the same ``context``); returns the wait."""
         key = hashlib.sha256(f"{context}\0{text}".encode("utf-8")).hexdigest()
-        if key in self._parts:
-            return lambda: self._parts[key]
+        if key in self._parts:  # rendered for an earlier save: the newest again (kept last in line)
+            output = self._parts[key] = self._parts.pop(key)
+            return lambda: output
         wait = self.engine.start_part(request, f"{fmt}-{name}", text, fmt, cited)
 
         def remember() -> PartOutput:

@@ -22,7 +22,7 @@ from typing import Callable
 
 from .. import __version__
 from ..language import words
-from ..bibliography import citation_keys
+from ..bibliography import cited_entries, citation_keys
 from ..state import STATE_DIR
 from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, EngineError, Location, Problem, StrictnessError
 from ..metadata import NAMED_DATE_FORMATS, deep_merge, format_date, normalize_authors, parse_date
@@ -64,6 +64,7 @@ class Part:
     whole: Path
     cited: tuple[str, ...]
     outline: Path
+    entries: Path | None = None  # where the cited entries alone are kept (bibliography.cited_entries): read faster
 
 
 @dataclass
@@ -192,7 +193,9 @@ class BuiltinEngine(Engine):
         body, log, outline = work / f"{name}.md", work / f"{name}.log.json", work / f"{name}.outline.json"
         target = work / f"{name}.{'typ' if fmt == 'pdf' else 'html'}"
         body.write_text(text, encoding="utf-8")
-        args = self._args(request, body, work, fmt, target, log, Part(self.outline(request.document.stem), cited, outline))
+        stem = request.document.stem
+        part = Part(self.outline(stem), cited, outline, self.warm.folder(stem) / "cited-entries.json")
+        args = self._args(request, body, work, fmt, target, log, part)
         process = self._start_pandoc(request, args)
 
         def finish() -> PartOutput:
@@ -277,6 +280,9 @@ class BuiltinEngine(Engine):
         if part is not None:
             meta[FILTER_METADATA][OUTLINE_READ] = str(part.whole)
             meta[FILTER_METADATA][OUTLINE_WRITE] = str(part.outline)
+            entries = part.entries and cited_entries(meta, part.cited, pandoc_path(), part.entries)
+            if entries:
+                meta["bibliography"] = str(entries)
             if part.cited:  # the whole document's keys: the same citations and links (part.lua drops the list)
                 meta["nocite"] = ", ".join(f"@{key}" for key in part.cited)
         elif self.warm and fmt == "html":
