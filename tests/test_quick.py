@@ -78,8 +78,9 @@ def test_splice_replaces_the_part_only_when_it_occurs_exactly_once():
     assert splice("<a>old</a>", "", "<a>new</a>") is None
 
 
-def part(text: str = "<h2>One</h2><p>x</p>", labels=("sec-one",), cited=("knuth1984",), problems=()) -> PartOutput:
-    return PartOutput(text, list(problems), list(labels), list(cited))
+def part(text: str = "<h2>One</h2><p>x</p>", labels=("sec-one",), cited=("knuth1984",), problems=(),
+         ids=("sec-one",)) -> PartOutput:
+    return PartOutput(text, list(problems), list(labels), list(cited), list(ids))
 
 
 def test_a_part_keeps_its_shape_when_only_its_prose_changes():
@@ -89,6 +90,12 @@ def test_a_part_keeps_its_shape_when_only_its_prose_changes():
     assert not same_shape(part(), part(labels=("sec-one", "fig-new")), "html")  # numbers after it would move
     assert not same_shape(part(), part(cited=("knuth1984", "new2024")), "html")  # the list of references would change
     assert not same_shape(part(), part(problems=[Problem("xref.unresolved", "@fig-x")]), "html")
+    assert not same_shape(part(), part(ids=()), "html")  # a link elsewhere to #sec-one would break
+    footnote = '<p>x<a href="#fn1" class="footnote-ref" id="fnref1"\nrole="doc-noteref"><sup>1</sup></a></p>'
+    assert not same_shape(part(), part("<h2>One</h2>" + footnote), "html")  # numbered through the document
+    margin = '<p>x<span class="margin-note-ref"><sup>1</sup></span></p>'
+    assert not same_shape(part(), part("<h2>One</h2>" + margin), "html")
+    assert same_shape(part(), part("<h2>One</h2>" + footnote), "pdf")  # Typst numbers its footnotes itself
 
 
 # -- numbering a part as its whole document (crossref.lua's outline) -----------------------------------
@@ -137,6 +144,7 @@ def test_a_part_is_numbered_as_in_its_whole_document(tmp_path):
     assert "2.1 Inner" in text_of(html) and "Figure 3: Three" in text_of(html)
     assert "See Figure 1, Figure 3 and Section 2.1" in text_of(html)
     assert own["labels"] == ["sec-inner", "fig-c"] and own["cited"] == ["knuth1984"]  # the part's own outline
+    assert own["ids"] == ["fig-c", "refs", "sec-inner"]  # its own ids, not the whole document's
 
 
 # -- through a preview ---------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ from . import xref
 
 REMEMBERED = 8  # part renderings kept: a chapter's last one, in both formats, is the next save's "before"
 HEADING = re.compile(r"<h[1-6][^>]*>.*?</h[1-6]>", re.S)
+# footnotes and margin notes (filters/notes.lua) are numbered through the whole document
+NOTES = ('role="doc-noteref"', '"margin-note-ref"')
 
 
 @dataclass
@@ -77,10 +79,17 @@ def splice(whole: str, before: str, after: str) -> str | None:
 
 def same_shape(before: PartOutput, after: PartOutput, fmt: str) -> bool:
     """Whether the part as it is leaves the rest of the document as it was: no problems, the same labels
-    and cited keys in the same order and (HTML) the same headings, which the table of contents shows."""
+    and cited keys in the same order, the same ids (which links elsewhere may point to) and, in HTML, the
+    same headings (which the table of contents shows) and no footnotes (numbered and listed document-wide)."""
     if before.problems or after.problems or before.labels != after.labels or before.cited != after.cited:
         return False
-    return fmt != "html" or HEADING.findall(before.text) == HEADING.findall(after.text)
+    if before.ids != after.ids:
+        return False
+    if fmt != "html":
+        return True
+    if any(mark in part.text for part in (before, after) for mark in NOTES):
+        return False
+    return HEADING.findall(before.text) == HEADING.findall(after.text)
 
 
 

@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -70,12 +70,14 @@ class Part:
 @dataclass
 class PartOutput:
     """What pandoc wrote for a part (HTML without a template, or Typst), its problems and its own
-    outline (``labels``: ids in document order; ``cited``: bibliographic keys in order of first citation)."""
+    outline (``labels``: ids in document order; ``cited``: bibliographic keys in order of first citation;
+    ``ids``: every id it defines, which links elsewhere may point to)."""
 
     text: str
     problems: list[Problem]
     labels: list[str]
     cited: list[str]
+    ids: list[str] = field(default_factory=list)
 
 
 def engine_files() -> list[Path]:
@@ -202,7 +204,7 @@ class BuiltinEngine(Engine):
             self._finish_pandoc(request, process, fmt)
             own = json.loads(outline.read_text(encoding="utf-8"))
             return PartOutput(target.read_text(encoding="utf-8"), self.problems(request, log),
-                              list(own.get("labels") or []), list(own.get("cited") or []))
+                              list(own.get("labels") or []), list(own.get("cited") or []), list(own.get("ids") or []))
         return finish
 
     # -- metadata ------------------------------------------------------------------

@@ -806,9 +806,11 @@ local function integers(value)  -- JSON numbers come back as floats; levels and 
   return out
 end
 
+local own_ids = {}  -- the ids this document (or part) defines itself, before a whole document's are added
+
 local function write_outline(path)
   local id_list = {}
-  for id in pairs(ids) do id_list[#id_list + 1] = id end
+  for id in pairs(own_ids) do id_list[#id_list + 1] = id end
   table.sort(id_list)
   local file = assert(io.open(path, "w"))
   file:write(pandoc.json.encode({ entries = entries, has_level_one = has_level_one, labels = labels,
@@ -865,6 +867,7 @@ function Pandoc(doc)
   document = doc
   scan_blocks(doc.blocks)
   note_ids(doc.blocks)
+  for id in pairs(ids) do own_ids[id] = true end
   if outline_read then read_outline(outline_read) end
   if is_typst() and not has_level_one then shift_headings = -1 end
   doc.blocks = doc.blocks:walk({
