@@ -170,6 +170,14 @@ PROBES = [
     ("a part with a new heading taken as quick", SRC + "quick.py",
      "    return HEADING.findall(before.text) == HEADING.findall(after.text)", "    return True",
      "tests/test_quick.py"),
+    ("check pass skips the references", SRC + "filters/crossref.lua",
+     'if el.tag == "Cite" then resolve_cite(el) else check_anchor(el) end', "", "tests/test_filters.py"),
+    ("check pass notes no ids", SRC + "filters/crossref.lua",
+     "  if not ids then note_ids(document.blocks) end", "  ids = ids or {}", "tests/test_filters.py"),
+    ("check pass numbers nothing", SRC + "filters/crossref.lua",
+     "  scan_blocks(doc.blocks)\n  for _, el in ipairs(found) do", "  for _, el in ipairs(found) do", "tests/test_filters.py"),
+    ("check pass drops the other documents' floats", SRC + "engines/builtin.py",
+     'if link.get("text")}', 'if not link.get("text")}', "tests/test_xref.py"),
 ]
 
 

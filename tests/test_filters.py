@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reportkit.engines.builtin import AFTER_CITEPROC, FILTERS, MARKDOWN, log_problems, package_file, pandoc_path
+from reportkit.engines.builtin import (AFTER_CITEPROC, FILTERS, MARKDOWN, check_args, log_problems, package_file,
+                                       pandoc_path)
 from reportkit.language import words
-from reportkit.protocol import FILTER_METADATA, VALUE_CLASS, filter_settings, value_anchor, value_span
+from reportkit.protocol import CHECK_PASS, FILTER_METADATA, VALUE_CLASS, filter_settings, value_anchor, value_span
 
 
 def run(markdown: str, tmp_path: Path, to: str = "html", **meta) -> tuple[str, list]:
@@ -167,6 +168,65 @@ def test_values_link_to_entries_of_another_document(tmp_path):
     page = " ".join(page.split())
     assert re.search(rf'<a href="supplement.html#{value_anchor("counts.total")}"[^>]*class="{VALUE_CLASS}"', page)
     assert f'<span class="{VALUE_CLASS}" data-var="counts.share">5%</span>' in page
+
+
+def check_pass(markdown: str, tmp_path: Path, **meta) -> list:
+    """`report check`'s pandoc pass (engines/builtin.check_args, filter settings marked CHECK_PASS): its problems."""
+    metadata = {k.replace("_", "-"): v for k, v in meta.items()}
+    metadata[FILTER_METADATA] = filter_settings("", words(metadata.get("lang")), metadata.pop("links", None))
+    metadata[FILTER_METADATA][CHECK_PASS] = True
+    body, meta_file, log = tmp_path / "check.md", tmp_path / "check-meta.yml", tmp_path / "check-log.json"
+    body.write_text(markdown, encoding="utf-8")
+    meta_file.write_text(yaml.safe_dump(metadata), encoding="utf-8")
+    subprocess.run([pandoc_path(), *check_args(body, meta_file, log)], capture_output=True, text=True, check=True)
+    return log_problems(log)
+
+
+# every kind of problem crossref.lua reports, among references, links and labels that resolve, in
+# floats, subfloats, theorems, notes, lists, emphasis and citation prefixes
+EVERY_PROBLEM = """# Intro {#sec-intro}
+
+![One](x.png){#fig-a}
+
+![Two](y.png){#fig-a}
+
+::: {#fig-panel layout-ncol=2}
+![Left](l.png){#fig-left}
+
+![Right](r.png){#fig-right}
+
+Panel, after @fig-gone-in-caption.
+:::
+
+$$ x = 1 $$ {#eq-one}
+
+::: {#thm-a}
+A theorem citing [@ghost] and @eq-one, [elsewhere](#thm-gone).
+:::
+
+See @fig-a, @Fig-a, [-@fig-left], @fig-nowhere, @sec-intro, @eq-none, @thm-a and
+[see [there](#nowhere) @tbl-none; @known; @ghost2].
+
+- [intro](#sec-intro), [span](#here), [missing](#gone), [ref](#ref-known), [refs](#refs), *[deep](#deeper-gone)*
+- a note^[citing @ghost3 and @fig-in-note, [gone](#note-gone)]
+
+A [span]{#here} and `code`{#code-id} [to code](#code-id); @stbl-x, [@stbl-x; @fig-panel] and @stbl-gone.
+"""
+
+
+def test_the_check_pass_reports_exactly_what_a_render_reports(tmp_path):
+    """crossref.lua in `report check`'s pass skips what only shapes the output (and notes the document's
+    ids only when a link needs them): the problems, and their order, are a render's."""
+    references = [{"id": "known", "type": "book", "title": "T", "author": [{"family": "A"}], "issued": {"date-parts": [[2000]]}}]
+    links = {"stbl-x": {"href": "supplement.html#stbl-x", "text": "Table S3", "number": "3"},
+             "prov-a": {"href": "supplement.html#prov-a", "text": "", "number": ""}}
+    _, rendered = run(EVERY_PROBLEM, tmp_path, references=references, links=links)
+    assert {p.rule for p in rendered} == {"xref.duplicate", "xref.unresolved", "citation.unknown", "link.anchor"}
+    checked = check_pass(EVERY_PROBLEM, tmp_path, references=references, links=links)
+    assert [(p.rule, p.subject) for p in checked] == [(p.rule, p.subject) for p in rendered]
+    # a document whose links all resolve: the ids are needed, and noted, for the last one only
+    clean = "# Intro {#sec-intro}\n\nA [span]{#here}; see [intro](#sec-intro) and [span](#here).\n"
+    assert check_pass(clean, tmp_path) == [] and check_pass(clean + "\n[x](#gone)\n", tmp_path)
 
 
 def test_report_checks_pass_runs_every_filter_that_reports_problems():

@@ -28,7 +28,7 @@ from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, EngineError, Lo
 from ..metadata import NAMED_DATE_FORMATS, deep_merge, format_date, normalize_authors, parse_date
 from ..progress import Progress
 from ..project import PATH_KEYS, QUARTO_FORMAT, output_name, resolve_path
-from ..protocol import FILTER_METADATA, OUTLINE_READ, OUTLINE_WRITE, filter_settings
+from ..protocol import CHECK_PASS, FILTER_METADATA, OUTLINE_READ, OUTLINE_WRITE, filter_settings
 from ..reproducible import source_date_epoch
 from ..versions import distribution_version, executable_version
 from ..source import Document
@@ -380,8 +380,13 @@ class BuiltinEngine(Engine):
 
     # -- checking without rendering ------------------------------------------------------
     def check_metadata(self, document: Document, links: dict | None = None) -> dict:
-        """The metadata ``check``'s pandoc pass reads (the HTML's, with ``links`` in the filter settings)."""
-        return self.metadata(RenderRequest(document, ("html",), Path(), links or {}), "html")
+        """The metadata ``check``'s pandoc pass reads: the HTML's, with ``links`` in the filter settings
+        (only the other documents' floats: of the other ids only vars.lua reads, which a check does not
+        run) and the filters told that the pass only reports (``protocol.CHECK_PASS``)."""
+        floats = {id_: link for id_, link in (links or {}).items() if link.get("text")}
+        meta = self.metadata(RenderRequest(document, ("html",), Path(), floats), "html")
+        meta[FILTER_METADATA][CHECK_PASS] = True
+        return meta
 
     def check_key(self, document: Document, meta: dict) -> str:
         """A digest of everything ``check``'s pandoc pass reads: the expanded document, its metadata
@@ -410,17 +415,23 @@ class BuiltinEngine(Engine):
         body, log = work / "body.md", work / "check.log.json"
         body.write_text(document.expanded.body, encoding="utf-8")
         meta = write_metadata(work / "meta-check.yml", meta if meta is not None else self.check_metadata(document, links))
-        args = [str(body), "--from", MARKDOWN, "--metadata-file", str(meta), "--log", str(log),
-                "--to", str(package_file("filters", CHECK_WRITER)), "--output", os.devnull]
-        for name in CHECK_FILTERS:
-            args += ["--lua-filter", str(package_file("filters", name))]
-        self._run_pandoc(request, args, "its AST")
+        self._run_pandoc(request, check_args(body, meta, log), "its AST")
         return self.problems(request, log)
 
     # -- problems ----------------------------------------------------------------------
     def problems(self, request: RenderRequest, log: Path) -> list[Problem]:
         """Problems in pandoc's JSON log, located in the document's sources."""
         return [located(request, p) for p in log_problems(log)]
+
+
+def check_args(body: Path, meta: Path, log: Path) -> list[str]:
+    """pandoc's arguments for ``check``'s pass over ``body`` (markdown) with the metadata file ``meta``
+    (``check_metadata``'s): the filters up to the last that reports (``CHECK_FILTERS``), problems to ``log``."""
+    args = [str(body), "--from", MARKDOWN, "--metadata-file", str(meta), "--log", str(log),
+            "--to", str(package_file("filters", CHECK_WRITER)), "--output", os.devnull]
+    for name in CHECK_FILTERS:
+        args += ["--lua-filter", str(package_file("filters", name))]
+    return args
 
 
 def source_typst_problem(request: RenderRequest, exc: Exception) -> Problem | None:

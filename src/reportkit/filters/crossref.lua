@@ -51,6 +51,7 @@ local doc_dir = ""        -- main document folder, relative to the project root 
 local cap_location = {}   -- float kind -> "top" | "bottom"
 local CUSTOM = {}         -- custom float kind -> { prefix, title, space (false: "Table S1") }
 local options_margin_citations = false
+local checking = false    -- `report check`'s pass: report, transform nothing (check_only)
 
 local function is_typst() return FORMAT:match("typst") ~= nil end
 local function is_html() return FORMAT:match("html") ~= nil end
@@ -776,9 +777,10 @@ end
 ---------------------------------------------------------------------------------------
 -- Links to anchors: #x must be an element's id (or one this filter or citeproc creates).
 ---------------------------------------------------------------------------------------
-local ids = {}
+local ids  -- noted by note_ids: in a render before the references pass, in a check only when a link needs them
 local has_display_math = false  -- without any, the references pass need not visit every list of inlines
 local function note_ids(blocks)
+  ids = {}
   local function note(el) if el.identifier and el.identifier ~= "" then ids[el.identifier] = true end end
   blocks:walk({ Header = note, Div = note, Span = note, Figure = note, Table = note, CodeBlock = note,
     Image = note, Link = note, Code = note,
@@ -788,7 +790,9 @@ end
 
 local function check_anchor(link)
   local target = link.target:match("^#(.+)$")
-  if not target or ids[target] or entries[target] or target:match("^ref%-") then return nil end
+  if not target or entries[target] or target:match("^ref%-") then return nil end
+  if not ids then note_ids(document.blocks) end
+  if ids[target] then return nil end
   problem("link.anchor", "#" .. target, "link to #" .. target .. ", which no element of the document has as id")
   if is_typst() then return link.content end  -- Typst refuses a link to a missing label
 end
@@ -836,6 +840,7 @@ local function read_settings(meta)
   given_keys = settings["citation-keys"]
   outline_write = settings["outline-write"] and pandoc.utils.stringify(settings["outline-write"])
   outline_read = settings["outline-read"] and pandoc.utils.stringify(settings["outline-read"])
+  checking = settings["check"] == true
   for key, value in pairs(settings["words"] or {}) do words[key] = pandoc.utils.stringify(value) end
   for key, value in pairs(meta.crossref or {}) do
     if key ~= "custom" then
@@ -862,9 +867,25 @@ local function read_settings(meta)
   end
 end
 
+-- `report check`'s pass (reportkit-filters.check, protocol.CHECK_PASS): nothing is written, so only what this filter reports
+-- matters. The same references and links are checked, in the same order, as in a render's pass 2 (it
+-- visits elements bottom-up and never what a function returned), without pass 2's output or pass 3; the
+-- references are collected before pass 1 touches the document, which keeps that walk cheap.
+local function check_only(doc)
+  local found = {}
+  local function collect(el) found[#found + 1] = el end
+  doc.blocks:walk({ Cite = collect, Link = collect })
+  scan_blocks(doc.blocks)
+  for _, el in ipairs(found) do
+    if el.tag == "Cite" then resolve_cite(el) else check_anchor(el) end
+  end
+  return nil
+end
+
 function Pandoc(doc)
   read_settings(doc.meta)
   document = doc
+  if checking then return check_only(doc) end
   scan_blocks(doc.blocks)
   note_ids(doc.blocks)
   for id in pairs(ids) do own_ids[id] = true end
