@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from . import xref
@@ -49,37 +49,37 @@ def project_typed_numbers(project: Project) -> list[Problem]:
 
 def source_problems(project: Project) -> list[Problem]:
     """Every problem a render would stop on, except the engines' own failures; an invalid data
-    package raises DataError, an analysis that cannot be listed StepError."""
+    package raises DataError, an analysis that cannot be listed StepError. The documents' filter passes
+    (pandoc) start first and run while the rest is checked here: the machine's two cores work at once."""
     options = settings(project)
-    graph = build_graph(project, FORMATS, BuiltinEngine(), True, Progress(quiet=True), documents=False)
-    graph.close()
-    steps = [s for s in graph.steps.values() if s.name != "data"]
-    produced = {output for step in steps for output in step.outputs}
-    stale = [s.name for s in steps if graph.reasons(s, graph.fingerprints.digests(s.all_inputs()))]
+    documents = [Document.read(project, main) for main in project.main_inputs]
+    passed_file = project.root / STATE_DIR / CLEAN_PASSES
+    passed = read_json(passed_file)  # document -> key of its last filter pass that found nothing
     problems: list[Problem] = []
-    if stale and VARIABLES_NAME in produced:
-        problems.append(Problem("check.stale", f"the analysis's outputs are out of date ({', '.join(stale)}), so "
-                                "quoted values cannot be checked: run `report build` first", Location(VARIABLES_NAME)))
-    data = graph.steps.get("data")
-    with ThreadPoolExecutor(1) as pool:  # the data check (Python) alongside the documents' pandoc passes
+    with tempfile.TemporaryDirectory(prefix="report-check-") as work, \
+            ThreadPoolExecutor(len(documents) + 1) as pool:  # the passes, and the data check (Python)
+        filtered = []
+        for document in documents:
+            folder = Path(work) / document.stem
+            folder.mkdir()
+            links = xref.links(document, [d for d in documents if d is not document])
+            filtered.append(pool.submit(filter_problems, document, folder, links, passed))
+        graph = build_graph(project, FORMATS, BuiltinEngine(), True, Progress(quiet=True), documents=False)
+        graph.close()
+        steps = [s for s in graph.steps.values() if s.name != "data"]
+        produced = {output for step in steps for output in step.outputs}
+        stale = [s.name for s in steps if graph.reasons(s, graph.fingerprints.digests(s.all_inputs()))]
+        if stale and VARIABLES_NAME in produced:
+            problems.append(Problem("check.stale", f"the analysis's outputs are out of date ({', '.join(stale)}), so "
+                                    "quoted values cannot be checked: run `report build` first", Location(VARIABLES_NAME)))
+        data = graph.steps.get("data")
         validated = None
         if data is not None and graph.reasons(data, graph.fingerprints.digests(data.inputs)):
             validated = pool.submit(require_valid, options.data_package, options.required_provenance,
                                     options.data_rebuild, project.root)
-        documents = [Document.read(project, main) for main in project.main_inputs]
-
-        passed_file = project.root / STATE_DIR / CLEAN_PASSES
-        passed = read_json(passed_file)  # document -> key of its last filter pass that found nothing
-
-        def check(document: Document) -> list[Problem]:
-            others = [d for d in documents if d is not document]
-            return document_problems(document, options.number_rules, produced,
-                                     values_known=not (stale and VARIABLES_NAME in produced),
-                                     links=xref.links(document, others), passed=passed)
-
-        with ThreadPoolExecutor(len(documents) or 1) as documents_pool:  # their pandoc passes side by side
-            for found in documents_pool.map(check, documents):
-                problems += found
+        for document, found in zip(documents, filtered):
+            problems += document_problems(document, options.number_rules, produced,
+                                          not (stale and VARIABLES_NAME in produced), found)
         write_json(passed_file, passed)  # its own file: a render running meanwhile keeps its state.json
         problems += unused_references(project, documents)
         if validated is not None:
@@ -123,27 +123,26 @@ def unused_references(project: Project, documents: list[Document]) -> list[Probl
     return problems
 
 
-def document_problems(document: Document, rules: NumberRules, produced: set[str] = frozenset(),
-                      values_known: bool = True, links: dict | None = None, passed: dict | None = None) -> list[Problem]:
-    """One document's problems (see the module's docstring); ``links``: the ids the project's other
-    documents define, which its references may name (``xref.links``). ``passed`` remembers, per document,
-    the key of its last filter pass that found nothing (``BuiltinEngine.check_key``): while the key is the
-    same, the pass is not run again (after an edit of the article, only the article's pass runs)."""
+def document_problems(document: Document, rules: NumberRules, produced: set[str], values_known: bool,
+                      filtered: Future) -> list[Problem]:
+    """One document's problems (see the module's docstring); ``filtered``: its filter pass, running
+    (``filter_problems``)."""
     problems = [p for p in document.problems if values_known or p.rule != "var.unknown"]
-    with tempfile.TemporaryDirectory(prefix="report-check-") as work, ThreadPoolExecutor(1) as pool:
-        filtered = pool.submit(filter_problems, document, Path(work), links, passed)  # pandoc runs meanwhile
-        problems += typed_numbers(document, rules) + document.missing_images(produced)
-        try:
-            # a reference to a float a code cell makes resolves once the cells ran (render), not here
-            problems += [p for p in filtered.result()
-                         if not (p.rule == "xref.unresolved" and p.subject and document.cells.defines(p.subject))]
-        except ReportError as error:  # e.g. pandoc could not read the document
-            problems.append(error.problem)
+    problems += typed_numbers(document, rules) + document.missing_images(produced)
+    try:
+        # a reference to a float a code cell makes resolves once the cells ran (render), not here
+        problems += [p for p in filtered.result()
+                     if not (p.rule == "xref.unresolved" and p.subject and document.cells.defines(p.subject))]
+    except ReportError as error:  # e.g. pandoc could not read the document
+        problems.append(error.problem)
     return problems
 
 
 def filter_problems(document: Document, work: Path, links: dict | None, passed: dict | None) -> list[Problem]:
-    """What the built-in engine's filters report for ``document``, unless its last clean pass had the same key."""
+    """What the built-in engine's filters report for ``document``; ``links``: the ids the project's other
+    documents define, which its references may name (``xref.links``). ``passed`` remembers, per document,
+    the key of its last filter pass that found nothing (``BuiltinEngine.check_key``): while the key is the
+    same, the pass is not run again (after an edit of the article, only the article's pass runs)."""
     engine = BuiltinEngine()
     if passed is None:
         return engine.check(document, work, links)
