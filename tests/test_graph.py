@@ -17,6 +17,9 @@ import pytest
 
 from conftest import TESTS, run_report
 
+from reportkit.errors import DataError
+from reportkit.progress import Progress
+
 GRAPH = TESTS / "graph_project"
 ALL = {"data", "alpha", "beta", "variables", "render paper.qmd"}
 
@@ -235,3 +238,37 @@ def test_status_after_an_html_only_render_names_what_changed(project):
     assert "settings or tool versions changed" not in output
     output = run_report("status", "--to", "html", project=project).output
     assert "render paper.qmd (html): up to date" in output
+
+
+def test_a_stale_data_check_starts_while_the_steps_are_listed(project, monkeypatch):
+    # report render builds its graph with run=True: a data check that must run anyway starts at once, in a
+    # thread, while the project's steps are listed (their workers import meanwhile); other graphs start nothing
+    import threading
+
+    from reportkit import plan
+    from reportkit.engines import BuiltinEngine
+    from reportkit.project import Project
+
+    started, checking = [], threading.Event()
+    real_started, real_check = plan.started, plan.require_valid
+    monkeypatch.setattr(plan, "started", lambda step: started.append(step.name) or real_started(step))
+    monkeypatch.setattr(plan, "require_valid", lambda *a, **k: checking.set() or real_check(*a, **k))
+
+    def graph(run: bool):
+        built = plan.build_graph(Project.load(project), ("html",), BuiltinEngine(), True, Progress(quiet=True), run=run)
+        built.close()
+        return built
+
+    graph(run=True)
+    assert started == []  # the data are up to date
+    edit(project / "data" / "a.csv", "3", "4")
+    graph(run=False)
+    assert started == [] and not checking.is_set()
+    built = graph(run=True)
+    assert started == ["data"] and checking.wait(60)  # running before the graph runs
+    data = built.steps["data"]
+    assert data.submit(data).result() is None  # the graph is handed the running check
+    edit(project / "data" / "b.csv", "20", "-20")
+    data = graph(run=True).steps["data"]
+    with pytest.raises(DataError):
+        data.submit(data).result()  # its failure too

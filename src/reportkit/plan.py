@@ -18,7 +18,7 @@ from .datapackage import package_files, require_valid, without_checksums
 from .engines.base import Engine
 from .execute import step as execution
 from .fingerprint import Fingerprints
-from .graph import BuildGraph, Step, local
+from .graph import BuildGraph, Step, local, started
 from .pipeline import render_document
 from .progress import Progress
 from .project import FORMATS, Project, output_name
@@ -109,14 +109,18 @@ def render_step(project: Project, main: Path, formats: tuple[str, ...], engine: 
 
 
 def build_graph(project: Project, formats: tuple[str, ...], engine: Engine, strict: bool, progress: Progress,
-                pre_render: bool = True, jobs: int = 2, documents: bool = True) -> BuildGraph:
-    """The graph for one ``report render`` (``documents=False``: without the render steps)."""
+                pre_render: bool = True, jobs: int = 2, documents: bool = True, run: bool = False) -> BuildGraph:
+    """The graph for one ``report render`` (``documents=False``: without the render steps). ``run``: the
+    graph runs next, so a stale data check starts at once, while the project's steps are listed."""
     state = BuildState(project.root)
     fingerprints = Fingerprints(project.root, state.files)
     options = settings(project)
     steps = []
     if options.data_package is not None:
-        steps.append(data_step(project, options, progress))
+        data = data_step(project, options, progress)
+        if run and BuildGraph([data], fingerprints, state).reasons(data, fingerprints.digests(data.inputs)):
+            data = started(data)
+        steps.append(data)
     runner, declared = None, []
     if pre_render:
         declared, runner = project_steps(project, fingerprints, state, progress, jobs, after=[s.name for s in steps])

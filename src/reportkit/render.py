@@ -24,7 +24,7 @@ def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto"
     if pre_render and engine.name == "builtin" and project.project_settings.get("pre-render") and not steps_settings(project):
         run_pre_render(project, progress)  # undeclared steps: run them every time, as Quarto does
         project = project.reload()
-    graph = build_graph(project, formats, engine, strict, progress, pre_render, jobs)
+    graph = build_graph(project, formats, engine, strict, progress, pre_render, jobs, run=True)
     try:
         outcomes = graph.run(progress, explain)
     finally:

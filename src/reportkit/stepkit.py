@@ -33,7 +33,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
-from typing import Callable
+from typing import Callable, NoReturn
 
 from .protocol import STEPS_DONE_ENV, WORKER_MARK
 
@@ -121,13 +121,21 @@ def where(error: BaseException) -> dict | None:
 
 
 def serve(load: Callable[[], None]) -> int:
-    """Answer the build graph's requests until stdin closes. The steps are loaded on the first request,
-    so a module that fails to import is reported like a failing step, with its file and line."""
+    """Answer the build graph's requests until stdin closes. The steps are loaded at once, before the
+    first request (the project's libraries import while the builder still lists the steps or checks the
+    data); a module that fails to import is reported to every request like a failing step, with its file
+    and line."""
+    failure = None
+    try:
+        load()
+    except Exception as error:
+        failure = {"ok": False, "error": traceback.format_exc(), "where": where(error)}
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            load()
-            if request.get("list"):
+            if failure:
+                reply = failure
+            elif request.get("list"):
                 reply = {"ok": True, "steps": json.loads(listing())}
             else:
                 reply = {"ok": True, "seconds": run_step(request["run"], announce=False)}
@@ -135,6 +143,18 @@ def serve(load: Callable[[], None]) -> int:
             reply = {"ok": False, "error": traceback.format_exc(), "where": where(error)}
         print(WORKER_MARK + json.dumps(reply), flush=True)
     return 0
+
+
+def end_now(code: int) -> NoReturn:
+    """End a worker whose stdin closed without Python's teardown, which took ~0.5 s with pandas and
+    matplotlib loaded while the build waited for it before the render. Each step has answered by then:
+    what it wrote is closed and recorded."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def main(package: str, argv: list[str] | None = None, load: Callable[[], None] | None = None) -> int:
@@ -149,7 +169,7 @@ def main(package: str, argv: list[str] | None = None, load: Callable[[], None] |
     if os.environ.get(STEPS_DONE_ENV) and not (args.list or args.step or args.worker):
         return 0  # Quarto's pre-render, after reportkit already ran the steps
     if args.worker:
-        return serve(load)
+        end_now(serve(load))
     load()
     if args.list:
         print(listing())

@@ -208,7 +208,8 @@ class WorkerPool:
     to a worker's stdin; the worker answers on stdout with a line starting ``protocol.WORKER_MARK``
     followed by ``{"ok": true, "seconds": S}``, ``{"ok": true, "steps": [...]}`` or
     ``{"ok": false, "error": TRACEBACK, "where": {"file": F, "line": N} | null}`` (``where``: the
-    project file and line the error comes from). Workers start on demand: one for the listing. Anything else a worker prints is shown as its log.
+    project file and line the error comes from). Workers start on the first request, all ``jobs`` of them (the
+    listing is one). Anything else a worker prints is shown as its log (``WorkerLog``).
     Each worker imports the project's libraries once, however many steps it runs.
     """
 
@@ -224,14 +225,15 @@ class WorkerPool:
             process = subprocess.Popen(self.command, cwd=self.project.root, stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
             self.processes.append(process)
-            for target, args in ((self._serve, (process, number)), (self._log, (process,))):
+            log = WorkerLog(self.progress)
+            for target, args in ((self._serve, (process, number, log)), (self._log, (process, log))):
                 thread = threading.Thread(target=target, args=args, daemon=True)
                 thread.start()
                 self.threads.append(thread)
 
-    def _log(self, process: subprocess.Popen) -> None:
+    def _log(self, process: subprocess.Popen, log: "WorkerLog") -> None:
         for line in process.stderr:
-            self.progress.stream(line)
+            log.add(line)
 
     def _ask(self, process: subprocess.Popen, request: dict) -> dict:
         process.stdin.write(json.dumps(request) + "\n")
@@ -242,7 +244,7 @@ class WorkerPool:
             self.progress.stream(line)
         raise StepError(f"worker `{' '.join(self.command)}` exited (code {process.wait()}) during {request}")
 
-    def _serve(self, process: subprocess.Popen, number: int) -> None:
+    def _serve(self, process: subprocess.Popen, number: int, log: "WorkerLog") -> None:
         while True:
             item = self.queue.get()
             if item is None:
@@ -250,6 +252,7 @@ class WorkerPool:
             request, future = item
             if not future.set_running_or_notify_cancel():
                 continue
+            log.show()
             try:
                 reply = self._ask(process, request)
             except BaseException as exc:  # handed to whoever waits on the future
@@ -267,7 +270,9 @@ class WorkerPool:
                 future.set_result(reply)
 
     def _request(self, request: dict) -> Future:
-        self._start(1 if "list" in request else self.jobs)
+        # all at once, also for the listing: the others import the project's libraries meanwhile, on the
+        # other cores, instead of after it when the steps already wait for them
+        self._start(self.jobs)
         future: Future = Future()
         self.queue.put((request, future))
         return future
@@ -287,6 +292,31 @@ class WorkerPool:
                 process.wait(timeout=10)
             except (OSError, subprocess.TimeoutExpired):
                 process.kill()
+
+
+class WorkerLog:
+    """What a worker prints to stderr: held until it is first asked something, then shown as it comes. A
+    worker never asked (started with the others for a listing, then not needed) shows nothing: it ran the
+    same code as the one asked, so its log (a failing import, say) would only repeat that one's."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.held: list[str] | None = []
+        self.lock = threading.Lock()
+
+    def add(self, line: str) -> None:
+        with self.lock:
+            if self.held is None:
+                self.progress.stream(line)
+            else:
+                self.held.append(line)
+
+    def show(self) -> None:
+        """From now on, show each line; first the lines held so far."""
+        with self.lock:
+            for line in self.held or []:
+                self.progress.stream(line)
+            self.held = None
 
 
 Runner = ProcessRunner | WorkerPool
