@@ -272,3 +272,27 @@ def test_a_stale_data_check_starts_while_the_steps_are_listed(project, monkeypat
     data = graph(run=True).steps["data"]
     with pytest.raises(DataError):
         data.submit(data).result()  # its failure too
+
+
+def test_ctrl_c_stops_a_preview_at_once_during_a_step(project, tmp_path, monkeypatch):
+    # SIGINT to the preview alone (not to its process group, as a terminal's Ctrl-C would): the step's worker
+    # is stopped, not waited for. The step sleeps 8 s before writing its output, less than the 10 s a
+    # finishing build gives its workers: had the preview waited, the output would have been written.
+    from test_preview import start_preview
+
+    marker = tmp_path / "beta-started"
+    monkeypatch.setenv("GRAPH_SLOW_MARKER", str(marker))
+    monkeypatch.setenv("GRAPH_SLOW_SECONDS", "8")
+    process, _ = start_preview(project)
+    try:
+        edit(project / "data" / "b.csv", "20", "25")
+        deadline = time.monotonic() + 60
+        while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker = int(marker.read_text())  # the step runs (in this worker process)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+    assert (project / "gen" / "beta.txt").read_text() == "30"  # the step never finished
+    assert not Path(f"/proc/{worker}").exists()  # stopped and reaped before the preview ended

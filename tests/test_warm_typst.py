@@ -1,5 +1,6 @@
 """A preview's warm Typst compilers (engines/warm.py) write the same PDF bytes as a cold compile,
-after edits to the document and to a figure it shows, and compile at a stable path."""
+after edits to the document and to a figure it shows, and compile at a stable path; they age Typst's
+cache; a render interrupted while it makes the PDF stops the other formats' pandoc at once."""
 
 from __future__ import annotations
 
@@ -98,3 +99,28 @@ def test_each_compile_ages_typsts_cache_by_compiling_the_empty_document(tmp_path
         raise AssertionError("the broken document compiled")
     assert ager.count == CACHE_AGE - 2 + 2 * (CACHE_AGE // 2 - 2)  # a failed compile ages it too
     assert (tmp_path / "first.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_ctrl_c_during_the_pdf_stops_the_other_formats_pandoc_at_once(fixture_project, monkeypatch):
+    # the HTML's pandoc runs in the background while the PDF is made; interrupted, the render kills it
+    # rather than wait for it (here it would take a minute), and the interruption is what propagates
+    import pytest
+
+    started = []
+
+    def start(self, request, args, cwd=None, env=None):
+        started.append(subprocess.Popen(["sleep", "60"]))  # stands for the HTML's pandoc
+        return started[-1]
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(BuiltinEngine, "_start_pandoc", start)
+    monkeypatch.setattr(BuiltinEngine, "_run_pandoc", interrupted)  # Ctrl-C during pandoc -> Typst
+    loaded = Project.load(fixture_project)
+    staging = fixture_project / "_output" / "stage"
+    staging.mkdir(parents=True)
+    with pytest.raises(KeyboardInterrupt):
+        BuiltinEngine().render(RenderRequest(Document.read(loaded, loaded.main_inputs[0]), ("html", "pdf"), staging),
+                               Progress(quiet=True))
+    assert len(started) == 1 and started[0].returncode is not None and started[0].returncode < 0  # killed

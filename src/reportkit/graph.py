@@ -92,7 +92,7 @@ class Outcome:
 
 class BuildGraph:
     def __init__(self, steps: list[Step], fingerprints: Fingerprints, state: BuildState,
-                 closers: list[tuple[Callable[[], None], set[str]]] | None = None):
+                 closers: list[tuple[Callable[..., None], set[str]]] | None = None):
         self.steps = {s.name: s for s in steps}
         # (close, names): release a runner's resources once all the named steps have finished
         self.closers = list(closers or [])
@@ -215,10 +215,11 @@ class BuildGraph:
             self.closers.remove(entry)
             entry[0]()
 
-    def close(self) -> None:
-        """Release what the steps' runners still hold (worker processes)."""
+    def close(self, interrupted: bool = False) -> None:
+        """Release what the steps' runners still hold (worker processes); ``interrupted`` (Ctrl-C): stop the
+        steps still running at once rather than wait for them."""
         for close, _ in self.closers:
-            close()
+            close(interrupted)
         self.closers = []
 
     def record(self, step: Step) -> None:

@@ -27,6 +27,9 @@ def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto"
     graph = build_graph(project, formats, engine, strict, progress, pre_render, jobs, run=True)
     try:
         outcomes = graph.run(progress, explain)
+    except KeyboardInterrupt:
+        graph.close(interrupted=True)
+        raise
     finally:
         graph.close()
     outputs = [project.output_dir / output_name(project.stem(m), fmt) for m in project.main_inputs for fmt in formats]

@@ -176,14 +176,21 @@ class ProcessRunner:
     def __init__(self, project: Project, run: list[str], progress: Progress, jobs: int):
         self.project, self.run, self.progress = project, run, progress
         self.pool = ThreadPoolExecutor(max(1, jobs))
+        self.running: set[subprocess.Popen] = set()
 
     def submit(self, step: Step) -> Future:
         return self.pool.submit(self._run, step.name)
 
     def _run(self, name: str) -> None:
         started = time.perf_counter()
-        done = subprocess.run([*self.run, "--step", name], cwd=self.project.root, capture_output=True, text=True,
-                              encoding="utf-8")
+        process = subprocess.Popen([*self.run, "--step", name], cwd=self.project.root, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        self.running.add(process)
+        try:
+            stdout, stderr = process.communicate()
+        finally:
+            self.running.discard(process)
+        done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
         for line in (done.stdout + done.stderr).splitlines():
             self.progress.stream(line)
         if done.returncode != 0:
@@ -197,7 +204,11 @@ class ProcessRunner:
             raise StepError(f"`{' '.join(command)}` failed with exit code {done.returncode}:\n{done.stderr.strip()}")
         return done.stdout
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
+        """Wait for the steps still running; ``interrupted``: stop them first."""
+        if interrupted:
+            for process in list(self.running):
+                process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -283,10 +294,13 @@ class WorkerPool:
     def listing(self, command: list[str]) -> str:
         return json.dumps(self._request({"list": True}).result()["steps"])
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
+        """End the workers once their steps are done; ``interrupted``: at once."""
         for _ in self.processes:
             self.queue.put(None)
         for process in self.processes:
+            if interrupted:
+                process.kill()
             try:
                 process.stdin.close()
                 process.wait(timeout=10)

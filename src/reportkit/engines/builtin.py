@@ -142,6 +142,7 @@ class BuiltinEngine(Engine):
             result.outputs[fmt] = target
             if fmt == "jats":
                 result.supporting[fmt] = [request.staging / media_folder(stem)]
+        interrupted = False
         try:
             if "pdf" in request.formats:
                 typ = (self.warm.folder(stem) if self.warm else work) / f"{stem}.typ"
@@ -154,8 +155,14 @@ class BuiltinEngine(Engine):
                     self.typst(request, typ, target)
                 result.outputs["pdf"] = target
                 result.sources["pdf"] = typ
+        except KeyboardInterrupt:  # Ctrl-C: the other formats' pandoc processes stop too, at once
+            interrupted = True
+            for job, _ in jobs.values():
+                job.kill()
+                job.wait()
+            raise
         finally:
-            for fmt, (job, started) in jobs.items():
+            for fmt, (job, started) in ({} if interrupted else jobs).items():
                 self._finish_pandoc(request, job, fmt)
                 progress.done(f"pandoc -> {output_name(stem, fmt)}", time.perf_counter() - started,
                               "alongside the PDF" if "pdf" in request.formats else "")
