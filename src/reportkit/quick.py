@@ -36,6 +36,7 @@ from .source import Document
 from . import xref
 
 REMEMBERED = 8  # part renderings kept: a chapter's last one, in both formats, is the next save's "before"
+CITATION = re.compile(r"@\{?([\w:.#$%&+?<>~/-]*\w)")  # pandoc's citation keys (inner punctuation allowed)
 HEADING = re.compile(r"<h[1-6][^>]*>.*?</h[1-6]>", re.S)
 # footnotes and margin notes (filters/notes.lua) are numbered through the whole document
 NOTES = ('role="doc-noteref"', '"margin-note-ref"')
@@ -75,6 +76,15 @@ def splice(whole: str, before: str, after: str) -> str | None:
     if not before or whole.count(before) != 1:
         return None
     return whole.replace(before, after, 1)
+
+
+def cited_in(text: str, cited: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys of ``cited`` (the whole document's) that ``text`` may cite: every ``@key`` in it, more than
+    it cites when an ``@`` is no citation. Citeproc then formats these entries only; that the part as it was
+    renders as in the page shows they give its citations the whole document's form (their year
+    suffixes, names), and the part as it is cites the same keys (``same_shape``)."""
+    found = set(CITATION.findall(text))
+    return tuple(key for key in cited if key in found or key.rstrip(".:") in found)
 
 
 def same_shape(before: PartOutput, after: PartOutput, fmt: str) -> bool:
@@ -214,7 +224,7 @@ class QuickPages:
         if key in self._parts:  # rendered for an earlier save: the newest again (kept last in line)
             output = self._parts[key] = self._parts.pop(key)
             return lambda: output
-        wait = self.engine.start_part(request, f"{fmt}-{name}", text, fmt, cited)
+        wait = self.engine.start_part(request, f"{fmt}-{name}", text, fmt, cited_in(text, cited))
 
         def remember() -> PartOutput:
             output = self._parts[key] = wait()

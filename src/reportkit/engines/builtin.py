@@ -194,16 +194,17 @@ class BuiltinEngine(Engine):
     def start_part(self, request: RenderRequest, name: str, text: str, fmt: str, cited: tuple[str, ...]
                    ) -> Callable[[], PartOutput]:
         """Start rendering one part of the document alone (``text``: its markdown; ``fmt``: "html" or "pdf",
-        which gives Typst), numbered and cited as the warm engine's last full render of the document
-        numbered and cited (its outline; ``cited``: its keys). Files go to ``request.staging`` under
-        ``name``. Returns the function that waits for the part."""
+        which gives Typst), numbered as the warm engine's last full render of the document numbered it (its
+        outline), with ``cited`` as the cited entries (the whole document's keys, or those of them the part
+        may cite). Files go to ``request.staging`` under ``name``. Returns the function that waits for the part."""
         work = request.staging
         work.mkdir(parents=True, exist_ok=True)
         body, log, outline = work / f"{name}.md", work / f"{name}.log.json", work / f"{name}.outline.json"
         target = work / f"{name}.{'typ' if fmt == 'pdf' else 'html'}"
         body.write_text(text, encoding="utf-8")
         stem = request.document.stem
-        part = Part(self.outline(stem), cited, outline, self.warm.folder(stem) / "cited-entries.json")
+        entries = self.warm.folder(stem) / "entries" / f"{hashlib.sha256(chr(0).join(cited).encode()).hexdigest()[:16]}.json"
+        part = Part(self.outline(stem), cited, outline, entries)
         args = self._args(request, body, work, fmt, target, log, part)
         process = self._start_pandoc(request, args)
 
