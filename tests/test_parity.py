@@ -50,6 +50,37 @@ def test_squash_ignores_line_breaks_and_hyphenation():
     assert squash("diaspo-\nra  of 1,234\u00a0people") == squash("diaspora of 1,234 people")
 
 
+def test_a_value_broken_by_a_page_break_is_found_across_the_pages():
+    from reportkit.parity import across_pages
+
+    pages = ["... against US$ 309.9 million in Kazakhstan and US$ \n10 / 23",  # the page number follows
+             "Running header\nTable 2: Migrant stock\nTurkmenistan 31,076\n1.1 million recorded for Turkmenistan."]
+    assert across_pages("US$ 1.1 million", pages)
+    assert not across_pages("US$ 1.2 million", pages)
+    assert not across_pages("US$ 1.1 million", pages[::-1])  # the value's words in the wrong order of pages
+    lost = ["and US$ " + "then a long rest of the page that the value is not continued on " * 3, pages[1]]
+    assert not across_pages("US$ 1.1 million", lost)  # its head must end the page
+    assert not across_pages("US$ 1.1 million", [pages[0], "Header\nsee 1.1 million"])  # its rest must start a line
+    assert not across_pages("1.1", pages)  # a single word is not broken
+
+
+def test_compare_finds_a_value_the_pdf_breaks_across_pages(rendered_fixture, tmp_path, monkeypatch):
+    import reportkit.parity as parity
+
+    out = rendered_fixture / "_output"
+    html = tmp_path / "paper.html"
+    html.write_text((out / "paper.html").read_text(encoding="utf-8").replace(
+        'data-var="counts.share">56.7%', 'data-var="counts.share">56.7 per cent'), encoding="utf-8")
+    pages = parity.pdf_text(out / "paper.pdf")
+    broken = [page.replace("56.7%", "") for page in pages]  # the value nowhere in one piece ...
+    broken[0] += "\nthe share is 56.7\n1"  # ... but ending page 1 (before its number) ...
+    broken.insert(1, "Running header\nper cent of all items.")  # ... and going on at a line of page 2
+    monkeypatch.setattr(parity, "pdf_text", lambda path: broken)
+    assert [p.message for p in compare(html, out / "paper.pdf").problems] == []
+    broken[1] = "Running header\nNo such value here."
+    assert [p.subject for p in compare(html, out / "paper.pdf").problems] == ["var:counts.share"]
+
+
 def test_check_parity_command(fixture_project):
     result = run_report("check", "--parity", project=fixture_project)
     assert result.exit_code == 1 and "run `report render` first" in result.output

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .checks import output_text
+from .checks import output_text, pdf_text
 from .errors import Problem
 from .metadata import float_kinds
 from .project import SUFFIX
@@ -80,10 +80,30 @@ class ParityReport:
                 f"{self.entries} references compared")
 
 
+PAGE_FURNITURE = 120  # characters (squashed) that may follow a page's last line of text: its number, a footer
+
+
 def squash(text: str) -> str:
     """Text reduced to what survives PDF extraction: no spaces, hyphens or soft hyphens."""
     text = unicodedata.normalize("NFKC", text).casefold()
     return re.sub(r"[\s\-\u00ad\u2010\u2011]+", "", text)
+
+
+def across_pages(value: str, pages: list[str], furniture: int = PAGE_FURNITURE) -> bool:
+    """Whether ``value`` runs from the end of one PDF page onto a line of the next: a paragraph broken by a
+    page break continues below that page's running header and the floats placed at its top, which a
+    PDF's text puts in between. The value's first words must end the page's text (but for up to
+    ``furniture`` characters: a page number, a running footer), and the rest must start a line."""
+    words = value.split()
+    for split in range(1, len(words)):
+        head, rest = squash(" ".join(words[:split])), squash(" ".join(words[split:]))
+        for page, following in zip(pages, pages[1:]):
+            end = squash(page)
+            at = end.rfind(head)
+            if at >= 0 and len(end) - at - len(head) <= furniture and any(
+                    squash(line).startswith(rest) for line in following.splitlines()):
+                return True
+    return False
 
 
 @dataclass
@@ -188,8 +208,12 @@ def compare(html: Path, pdf: Path, expected: Expected = Expected()) -> ParityRep
     facts = html_facts(html, expected)
     fmt = {suffix: name for name, suffix in SUFFIX.items()}.get(pdf.suffix, "pdf")
     other = FORMAT_NAMES[fmt]
-    text = output_text(fmt, pdf).replace("\u00a0", " ")
+    pages = [page.replace("\u00a0", " ") for page in pdf_text(pdf)] if fmt == "pdf" else []
+    text = " ".join(pages) if fmt == "pdf" else output_text(fmt, pdf).replace("\u00a0", " ")
     squashed = squash(text)
+
+    def in_other(value: str) -> bool:  # a value broken across a PDF's pages counts too
+        return squash(value) in squashed or across_pages(value, pages)
     report = ParityReport(len(facts.captions), len(facts.values) or len(expected.quoted), len(facts.entries),
                           len(facts.sections))
     problems = report.problems
@@ -213,7 +237,7 @@ def compare(html: Path, pdf: Path, expected: Expected = Expected()) -> ParityRep
         if squash(f"{kind} {number}{expected.delimiter} {caption}")[:PREFIX_CHARS] not in squashed:
             differ(f"caption of {kind} {number} ({caption[:50]!r}) not found in the {other}")
     for name, value in facts.values.items():
-        if squash(value) not in squashed:
+        if not in_other(value):
             differ(f"value of {name} ({value!r}) not found in the {other}", f"var:{name}")
     position = 0
     for number, title in facts.sections:  # numbered headings, in order (a table of contents counts)
@@ -226,8 +250,8 @@ def compare(html: Path, pdf: Path, expected: Expected = Expected()) -> ParityRep
         position = found
     shown = squash(" ".join(facts.text))
     for name, value in expected.quoted if not facts.values else ():  # unmarked values: by their text
-        for where, found in (("HTML", shown), (other, squashed)):
-            if squash(value) not in found:
+        for where, found in (("HTML", squash(value) in shown), (other, in_other(value))):
+            if not found:
                 differ(f"value of {name} ({value!r}) not found in the {where}", f"var:{name}")
     for key, entry in facts.entries.items():
         if squash(entry)[:PREFIX_CHARS] not in squashed:
