@@ -349,6 +349,7 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, quick: bool, 
     from .engines.warm import WarmTypst
     from .plan import build_graph
     from .preview import Preview
+    from .previewlock import hold, note
     from .quick import QuickPages
     from .render import render as run_render
 
@@ -356,6 +357,7 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, quick: bool, 
     progress = Progress()
     chosen = select_engine(engine)
     root = project.root
+    lock = hold(root)  # one preview per project: a second one is refused
     if isinstance(chosen, BuiltinEngine):
         chosen.warm = WarmTypst(root)  # one Typst compiler per document, warm for the whole preview
 
@@ -376,7 +378,8 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, quick: bool, 
     home = f"{project.stem(project.main_inputs[0])}.html"
     pages = QuickPages(root, chosen, formats) if quick and isinstance(chosen, BuiltinEngine) else None
     Preview(project.output_dir, functools.partial(render_formats, first), watched, progress, port=port, home=home,
-            follow=follow, quick=pages, full=functools.partial(render_formats, formats)).serve()
+            follow=follow, quick=pages, full=functools.partial(render_formats, formats)).serve(
+        on_ready=lambda url: note(lock, url + home))
 
 
 @main.command()
