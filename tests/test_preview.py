@@ -121,3 +121,22 @@ def test_preview_of_the_html_alone_pushes_no_checks(fixture_project):
         assert not (fixture_project / "_output" / "paper.pdf").exists()
     finally:
         assert stop(process) == 0
+
+
+def test_a_save_is_built_once_it_has_settled(tmp_path):
+    """A file truncated, then written, changes twice: the preview waits until it stops changing."""
+    import threading
+
+    from reportkit.preview import Preview
+    from reportkit.progress import Progress
+
+    path = tmp_path / "chapter.qmd"
+    path.write_text("old\n", encoding="utf-8")
+    preview = Preview(tmp_path, lambda: None, lambda: [path], Progress(quiet=True), interval=0.05)
+    path.write_text("", encoding="utf-8")  # the save has begun: the poll sees an empty file ...
+    first = preview._snapshot([path])
+    writer = threading.Timer(0.03, lambda: path.write_text("new text\n", encoding="utf-8"))
+    writer.start()  # ... and the rest is written a moment later
+    settled = preview._settled([path], first)
+    writer.join()
+    assert settled == preview._snapshot([path]) != first

@@ -196,3 +196,29 @@ def test_a_quick_page_and_pdf_are_what_the_full_render_makes(fixture_project, mo
         assert stop(process) == 0
     output = process.stdout.read()
     assert "quick page: paper.html" in output and "differed" not in output
+
+
+@pytest.mark.slow
+def test_quick_pdfs_splice_the_last_full_render_not_the_last_quick_one(fixture_project, monkeypatch):
+    """Two saves with no full render between them (the second came during the first): the second quick PDF
+    is made from the last full render's Typst source, not from the first quick PDF's."""
+    from reportkit.engines.builtin import BuiltinEngine
+    from reportkit.engines.warm import WarmTypst
+    from reportkit.progress import Progress
+    from reportkit.quick import QuickPages
+    from reportkit.render import render
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    engine = BuiltinEngine(WarmTypst(fixture_project))
+    render(Project.load(fixture_project), ("html", "pdf"), progress=Progress(quiet=True), engine=engine)
+    quick = QuickPages(fixture_project, engine)
+    chapter = fixture_project / CHAPTER
+    good = chapter.read_text(encoding="utf-8")
+    for words in ("First quick words.", "Second quick words."):
+        chapter.write_text(good + f"\n{words}\n", encoding="utf-8")
+        pages = quick.page([chapter])
+        assert pages and words.encode() in pages["paper.html"]
+        pdfs = quick.pdfs()
+        text = "".join(p.extract_text() for p in pypdf.PdfReader(BytesIO(pdfs["paper.pdf"])).pages)
+        assert words in text
+    assert "First quick words." not in text  # the first save's part is not in the second PDF

@@ -25,6 +25,7 @@ from .errors import ReportError
 from .progress import Progress
 
 EVENTS = "/__reportkit/events"
+SETTLE_TRIES = 20  # intervals a save may take to settle (see Preview._settled)
 LISTEN_SCRIPT = b"""<script>
 (function () {
   var key = 'reportkit-scroll:' + location.pathname;
@@ -302,6 +303,17 @@ class Preview:
         else:
             self.builds.publish(replace(page, checks="ok"))
 
+    def _settled(self, files: list[Path], current: dict[Path, int]) -> dict[Path, int]:
+        """The stamps once a save is complete: the same for one more interval (a file truncated, then
+        written, changes twice; building in between would render a half-written chapter), at most ~1 s."""
+        for _ in range(SETTLE_TRIES):
+            time.sleep(self.interval)
+            again = self._snapshot(files)
+            if again == current:
+                break
+            current = again
+        return current
+
     def _rewatch(self, stamps: dict[Path, int]) -> tuple[list[Path], dict[Path, int]]:
         """The files to watch after a build (a chapter may include new files now). Known files keep the
         stamps they had when the build started, so a save made during the build is seen next."""
@@ -331,6 +343,7 @@ class Preview:
                 time.sleep(self.interval)
                 current = self._snapshot(files)
                 if current != stamps:
+                    current = self._settled(files, current)
                     changed = sorted(p for p in current if current.get(p) != stamps.get(p))
                     self.progress.info(f"changed: {', '.join(map(str, changed[:3]))}{' ...' if len(changed) > 3 else ''}")
                     self._build(current, changed)

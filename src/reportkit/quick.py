@@ -179,11 +179,11 @@ class QuickPages:
         Typst source and the warm compiler; a document whose PDF cannot be made quickly is left out."""
         out = {}
         for stem, pending in self.pending.items():
-            typ = self.engine.warm.folder(stem) / f"{stem}.typ"
+            typ, base = self.engine.warm.folder(stem) / f"{stem}.typ", self.engine.last_typst(stem)
             typst = {name: wait() for name, wait in pending.typst.items()}
-            if not typst or not typ.is_file() or not same_shape(typst["before"], typst["after"], "pdf"):
+            if not typst or not base.is_file() or not same_shape(typst["before"], typst["after"], "pdf"):
                 continue
-            source = splice(typ.read_text(encoding="utf-8"), typst["before"].text, typst["after"].text)
+            source = splice(base.read_text(encoding="utf-8"), typst["before"].text, typst["after"].text)
             if source is None:
                 continue
             typ.write_text(source, encoding="utf-8")

@@ -171,6 +171,8 @@ class BuiltinEngine(Engine):
         if self.warm and "html" in request.formats:  # what the outline describes, for the next quick page
             self.last_body(stem).write_text(request.document.expanded.body, encoding="utf-8")
             self.last_metadata(stem).write_text(self.metadata_snapshot(request), encoding="utf-8")
+            if "pdf" in request.formats:
+                shutil.copyfile(result.sources["pdf"], self.last_typst(stem))
         return result
 
     # -- parts (a preview's quick page) ---------------------------------------------------
@@ -181,6 +183,11 @@ class BuiltinEngine(Engine):
     def last_body(self, stem: str) -> Path:
         """The expanded text of the document's last full render by a warm engine (with its outline)."""
         return self.warm.folder(stem) / "body.md"
+
+    def last_typst(self, stem: str) -> Path:
+        """The Typst source of that render (a quick PDF splices a copy; the warm compiler's own file,
+        which a quick PDF overwrites, is no base for the next one)."""
+        return self.warm.folder(stem) / "last.typ"
 
     def last_metadata(self, stem: str) -> Path:
         """The HTML metadata of that render (``metadata_snapshot``): a part is numbered with its outline
