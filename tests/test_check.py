@@ -4,6 +4,8 @@ without rendering anything."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,17 @@ def test_a_clean_filter_pass_is_remembered_until_what_it_read_changes(built, mon
     problems = source_problems(Project.load(built))
     assert len(passes) == 2 and [p.subject for p in problems if p.rule == "citation.unknown"] == ["@doe2020"]
     assert source_problems(Project.load(built)) and len(passes) == 3  # a pass that found problems is not remembered
+
+
+def test_check_imports_only_what_it_uses(built):
+    """`report check` should answer in about a second: it imports neither pypandoc (its pandoc binary is found
+    without it) nor the analysis's libraries nor Typst."""
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('IMPORTED', *sorted(sys.modules)))\n"
+            "from reportkit.cli import main\n"
+            "main(['check'])\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=built, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    imported = set(done.stdout.split("IMPORTED", 1)[1].split())
+    assert "reportkit.lint" in imported
+    assert not {"pypandoc", "pandas", "matplotlib", "typst"} & imported

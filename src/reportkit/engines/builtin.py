@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
 import re
 import os
@@ -88,7 +89,15 @@ def engine_files() -> list[Path]:
 
 @functools.cache
 def pandoc_path() -> str:
-    """The pandoc binary shipped by pypandoc_binary (falls back to PATH)."""
+    """The pandoc binary shipped by pypandoc_binary, in its package's files/ folder, found without importing
+    pypandoc (~0.05-0.1 s of `report check`); else pypandoc's own search (also when PYPANDOC_PANDOC names
+    one); else PATH."""
+    spec = importlib.util.find_spec("pypandoc")
+    if spec is not None and spec.origin and not os.environ.get("PYPANDOC_PANDOC"):
+        for name in ("pandoc", "pandoc.exe"):
+            bundled = Path(spec.origin).parent / "files" / name
+            if bundled.is_file() and os.access(bundled, os.X_OK):
+                return str(bundled)
     try:
         import pypandoc
 
