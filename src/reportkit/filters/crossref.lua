@@ -211,7 +211,10 @@ local function float_entry(id, kind, parent)
   return { kind = kind, number = label_text(count(kind), option(kind .. "-labels", "arabic")) }
 end
 
+local without_display_math = false  -- known before pass 1 (a check): no paragraph need be searched for equations
+
 local function scan_inlines(inlines)
+  if without_display_math then return end
   for _, eq in ipairs(equations_in(inlines)) do
     if eq.label then register(eq.label, { kind = "eq", number = label_text(count("eq"), option("eq-labels", "arabic")) }) end
   end
@@ -870,11 +873,14 @@ end
 -- `report check`'s pass (reportkit-filters.check, protocol.CHECK_PASS): nothing is written, so only what this filter reports
 -- matters. The same references and links are checked, in the same order, as in a render's pass 2 (it
 -- visits elements bottom-up and never what a function returned), without pass 2's output or pass 3; the
--- references are collected before pass 1 touches the document, which keeps that walk cheap.
+-- references are collected before pass 1 touches the document, which keeps that walk cheap, and pass 1
+-- searches paragraphs for equations only when the walk saw display math.
 local function check_only(doc)
-  local found = {}
+  local found, display_math = {}, false
   local function collect(el) found[#found + 1] = el end
-  doc.blocks:walk({ Cite = collect, Link = collect })
+  doc.blocks:walk({ Cite = collect, Link = collect,
+    Math = function(m) if m.mathtype == "DisplayMath" then display_math = true end end })
+  without_display_math = not display_math
   scan_blocks(doc.blocks)
   for _, el in ipairs(found) do
     if el.tag == "Cite" then resolve_cite(el) else check_anchor(el) end
