@@ -193,6 +193,15 @@ PROBES = [
      "    if False:", "tests/test_check.py"),
     ("check pass skips equations although the document has some", SRC + "filters/crossref.lua",
      "  without_display_math = not display_math", "  without_display_math = true", "tests/test_filters.py"),
+    ("check pass shows no format's content", SRC + "filters/conditions.lua",
+     '  if settings and settings["check"] then format = pandoc.utils.stringify(settings["check"]) end', "",
+     "tests/test_check.py"),
+    ("check runs the HTML's pass only", SRC + "lint.py",
+     '    return ("html", "pdf") if FORMAT_CONDITION.search(document.expanded.body) else ("html",)',
+     '    return ("html",)', "tests/test_check.py"),
+    ("check reports a problem of both formats twice", SRC + "lint.py",
+     "        found += [p for p in engine.check(document, folder, links, meta) if p not in found]",
+     "        found += engine.check(document, folder, links, meta)", "tests/test_check.py"),
 ]
 
 

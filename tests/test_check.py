@@ -48,6 +48,18 @@ def test_each_problem_a_render_would_find(built, text, expected):
     assert f"chapters/_more.qmd:{line}" in result.output and expected in result.output
 
 
+@pytest.mark.parametrize("fmt", ["html", "typst"])
+def test_content_shown_in_one_format_only_is_checked(built, fmt):
+    """A render reports the problems of what the HTML shows and of what the PDF (Typst) shows: so does the check
+    (a problem in what both show, once)."""
+    line = append(built / "chapters" / "_more.qmd",
+                  f'::: {{.content-visible when-format="{fmt}"}}\nSee @fig-only-{fmt}.\n:::\n\nSee @fig-everywhere.')
+    result = run_report("check", project=built)
+    assert result.exit_code == 3, result.output
+    assert f"chapters/_more.qmd:{line + 1}" in result.output and f"unresolved cross-reference @fig-only-{fmt}" in result.output
+    assert result.output.count("unresolved cross-reference @fig-everywhere") == 1
+
+
 def test_an_image_a_step_writes_is_not_missing(built):
     append(built / "chapters" / "_more.qmd", "![Alpha's file](gen/alpha.txt)")
     (built / "gen" / "alpha.txt").unlink()  # not there now, but the alpha step writes it

@@ -171,10 +171,11 @@ def test_values_link_to_entries_of_another_document(tmp_path):
 
 
 def check_pass(markdown: str, tmp_path: Path, **meta) -> list:
-    """`report check`'s pandoc pass (engines/builtin.check_args, filter settings marked CHECK_PASS): its problems."""
+    """`report check`'s pandoc pass for the HTML (engines/builtin.check_args, filter settings marked CHECK_PASS):
+    its problems."""
     metadata = {k.replace("_", "-"): v for k, v in meta.items()}
     metadata[FILTER_METADATA] = filter_settings("", words(metadata.get("lang")), metadata.pop("links", None))
-    metadata[FILTER_METADATA][CHECK_PASS] = True
+    metadata[FILTER_METADATA][CHECK_PASS] = "html"
     body, meta_file, log = tmp_path / "check.md", tmp_path / "check-meta.yml", tmp_path / "check-log.json"
     body.write_text(markdown, encoding="utf-8")
     meta_file.write_text(yaml.safe_dump(metadata), encoding="utf-8")

@@ -5,7 +5,8 @@
 3. for each main document: its expansion (includes, variables, metadata shortcodes), numbers and number
    words typed into its prose and quoted values shown with false precision (``numbers.py``), images that are
    missing and that no step writes, and what the built-in engine's Lua filters report (unresolved
-   cross-references, duplicate labels, unknown citation keys) from one pandoc pass to its AST;
+   cross-references, duplicate labels, unknown citation keys) from one pandoc pass that writes nothing (two,
+   HTML and PDF, when the document shows content by format);
 4. entries of the bibliography that no document cites.
 
 When the analysis has not produced its outputs yet (or they are stale), the quoted values cannot be checked:
@@ -89,6 +90,7 @@ def source_problems(project: Project) -> list[Problem]:
     return problems
 
 
+FORMAT_CONDITION = re.compile(r"\b(?:when|unless)-format\b")
 BIB_ENTRY = re.compile(r"^\s*@(\w+)\s*\{\s*([^,\s]+)\s*,", re.M)
 CITED = re.compile(r"(?<![\w.])-?@([\w][\w:.#$%&+?<>~/-]*\w|\w)")
 
@@ -139,21 +141,31 @@ def document_problems(document: Document, rules: NumberRules, produced: set[str]
     return problems
 
 
+def check_formats(document: Document) -> tuple[str, ...]:
+    """The formats whose filter pass ``report check`` runs: the HTML's, and the PDF's too when the document
+    shows content by format (``when-format``/``unless-format``), as a render reports what either shows."""
+    return ("html", "pdf") if FORMAT_CONDITION.search(document.expanded.body) else ("html",)
+
+
 def filter_problems(document: Document, work: Path, links: dict | None, passed: dict | None) -> list[Problem]:
-    """What the built-in engine's filters report for ``document``; ``links``: the ids the project's other
-    documents define, which its references may name (``xref.links``). ``passed`` remembers, per document,
-    the key of its last filter pass that found nothing (``BuiltinEngine.check_key``): while the key is the
-    same, the pass is not run again (after an edit of the article, only the article's pass runs)."""
+    """What the built-in engine's filters report for ``document`` in each format a render writes
+    (``check_formats``); ``links``: the ids the project's other documents define, which its references may
+    name (``xref.links``). ``passed`` remembers, per document, the key of its last filter passes that found
+    nothing (``BuiltinEngine.check_key``): while the key is the same, they are not run again (after an
+    edit of the article, only the article's pass runs)."""
     engine = BuiltinEngine()
-    if passed is None:
-        return engine.check(document, work, links)
-    meta = engine.check_metadata(document, links)
-    key = engine.check_key(document, meta)
-    if passed.get(document.stem) == key:
+    metas = {fmt: engine.check_metadata(document, links, fmt) for fmt in check_formats(document)}
+    key = "|".join(engine.check_key(document, meta) for meta in metas.values())
+    if passed is not None and passed.get(document.stem) == key:
         return []
-    found = engine.check(document, work, links, meta)
-    if found:
-        passed.pop(document.stem, None)
-    else:
-        passed[document.stem] = key
+    found: list[Problem] = []
+    for fmt, meta in metas.items():
+        folder = work / fmt
+        folder.mkdir(parents=True, exist_ok=True)
+        found += [p for p in engine.check(document, folder, links, meta) if p not in found]
+    if passed is not None:
+        if found:
+            passed.pop(document.stem, None)
+        else:
+            passed[document.stem] = key
     return found

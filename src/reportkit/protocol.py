@@ -27,8 +27,9 @@ ANCHOR_PREFIX = "prov-"
 FILTER_METADATA = "reportkit-filters"
 OUTLINE_WRITE = "outline-write"  # filter settings: where crossref.lua writes what it numbered (JSON) ...
 OUTLINE_READ = "outline-read"    # ... and where it reads a whole document's outline to number one part
-# In FILTER_METADATA, true for `report check`'s pass, which writes nothing: the filters need only report
-# (crossref.lua then skips what only shapes the output).
+# In FILTER_METADATA, for `report check`'s pass, which writes nothing: the format the pass stands for, as
+# pandoc names its writer ("html", "typst"; conditions.lua shows that format's content), and a sign that the
+# filters need only report (crossref.lua then skips what only shapes the output).
 CHECK_PASS = "check"
 PROBLEM_KEYS = ("rule", "subject", "message")
 

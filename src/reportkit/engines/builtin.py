@@ -49,6 +49,7 @@ PART_FILTER = "part.lua"  # last, for a part of a document rendered alone (rende
 CHECK_WRITER = "nothing-writer.lua"  # the check pass writes nothing (its filters report through --log)
 BIBLIOGRAPHY_KEYS = "bibliography-keys.json"  # bibliography.citation_keys' memory, in the state folder
 CHECK_FILTERS = FILTERS[:FILTERS.index("crossref.lua") + 1]
+CHECK_WRITERS = {"html": "html", "pdf": "typst"}  # the writer a check pass of a format stands for (CHECK_PASS)
 TYPST_SOURCE_LINE = re.compile(r"^\s*\d+\s*│ (.+)$", re.M)  # the failing line in a Typst diagnostic
 UNSUPPORTED_TYPST = "unsupported.typst"
 CITATION_UNKNOWN = "citation.unknown"  # the rule crossref.lua reports unknown citation keys under
@@ -403,13 +404,14 @@ class BuiltinEngine(Engine):
             raise EngineError(f"Typst could not compile {request.project.relative(typ)}:\n{exc}") from exc
 
     # -- checking without rendering ------------------------------------------------------
-    def check_metadata(self, document: Document, links: dict | None = None) -> dict:
-        """The metadata ``check``'s pandoc pass reads: the HTML's, with ``links`` in the filter settings
-        (only the other documents' floats: of the other ids only vars.lua reads, which a check does not
-        run) and the filters told that the pass only reports (``protocol.CHECK_PASS``)."""
+    def check_metadata(self, document: Document, links: dict | None = None, fmt: str = "html") -> dict:
+        """The metadata ``check``'s pandoc pass for format ``fmt`` (html, pdf) reads: that format's, with
+        ``links`` in the filter settings (only the other documents' floats: of the other ids only vars.lua
+        reads, which a check does not run) and the filters told that the pass only reports, standing for
+        that format's writer (``protocol.CHECK_PASS``)."""
         floats = {id_: link for id_, link in (links or {}).items() if link.get("text")}
-        meta = self.metadata(RenderRequest(document, ("html",), Path(), floats), "html")
-        meta[FILTER_METADATA][CHECK_PASS] = True
+        meta = self.metadata(RenderRequest(document, (fmt,), Path(), floats), fmt)
+        meta[FILTER_METADATA][CHECK_PASS] = CHECK_WRITERS[fmt]
         return meta
 
     def check_key(self, document: Document, meta: dict) -> str:

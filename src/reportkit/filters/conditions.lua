@@ -4,15 +4,24 @@ reportkit conditions filter, run first: Quarto's conditional content. A div or s
 or `when-profile`/`unless-profile` is kept (unwrapped) or dropped for the format being written, with
 Quarto's format names: `html` is the HTML page, `typst` the PDF's source; `pdf` and `latex` mean
 LaTeX output, so content for them is hidden in both, as Quarto hides it when it writes Typst.
+`report check`'s pass (reportkit-filters.check, reportkit/protocol.py CHECK_PASS) names the format it
+stands for.
 ]]
 
 local meta
+local format = FORMAT  -- `report check`'s pass writes nothing: its settings name the format it stands for
 
 local function is_format(name)
-  if FORMAT == name then return true end
-  if name == "html" then return FORMAT:match("html") ~= nil end
-  if name == "typst" then return FORMAT:match("typst") ~= nil end
+  if format == name then return true end
+  if name == "html" then return format:match("html") ~= nil end
+  if name == "typst" then return format:match("typst") ~= nil end
   return false
+end
+
+local function read_meta(m)
+  meta = m
+  local settings = m["reportkit-filters"]
+  if settings and settings["check"] then format = pandoc.utils.stringify(settings["check"]) end
 end
 
 local function meta_true(key)
@@ -52,6 +61,6 @@ local function conditional(el)
 end
 
 return {
-  { Meta = function(m) meta = m end },
+  { Meta = read_meta },
   { Div = conditional, Span = conditional },
 }

@@ -843,7 +843,7 @@ local function read_settings(meta)
   given_keys = settings["citation-keys"]
   outline_write = settings["outline-write"] and pandoc.utils.stringify(settings["outline-write"])
   outline_read = settings["outline-read"] and pandoc.utils.stringify(settings["outline-read"])
-  checking = settings["check"] == true
+  checking = settings["check"] ~= nil
   for key, value in pairs(settings["words"] or {}) do words[key] = pandoc.utils.stringify(value) end
   for key, value in pairs(meta.crossref or {}) do
     if key ~= "custom" then
