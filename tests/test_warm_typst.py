@@ -1,6 +1,7 @@
 """A preview's warm Typst compilers (engines/warm.py) write the same PDF bytes as a cold compile,
 after edits to the document and to a figure it shows, and compile at a stable path; they age Typst's
-cache; a render interrupted while it makes the PDF stops the other formats' pandoc at once."""
+cache; a render interrupted while it makes the PDF stops the other formats' pandoc at once; a preview's
+quick parts run at most two pandoc processes at once."""
 
 from __future__ import annotations
 
@@ -124,3 +125,20 @@ def test_ctrl_c_during_the_pdf_stops_the_other_formats_pandoc_at_once(fixture_pr
         BuiltinEngine().render(RenderRequest(Document.read(loaded, loaded.main_inputs[0]), ("html", "pdf"), staging),
                                Progress(quiet=True))
     assert len(started) == 1 and started[0].returncode is not None and started[0].returncode < 0  # killed
+
+
+def test_at_most_two_parts_pandoc_processes_run_at_once(monkeypatch):
+    # a preview's first quick page starts four part renders (before and after, HTML and Typst): the third
+    # waits for the first to end, and what each printed is still there for its own wait
+    from reportkit.engines.builtin import PARTS_AT_ONCE
+
+    def start(self, request, args, cwd=None, env=None):
+        return subprocess.Popen(["sh", "-c", f"echo part {args[0]}; sleep 2"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    monkeypatch.setattr(BuiltinEngine, "_start_pandoc", start)
+    engine, started = BuiltinEngine(), []
+    for number in range(4):
+        started.append(engine._start_part(None, [str(number)]))
+        assert sum(p.poll() is None for p in started) <= PARTS_AT_ONCE == 2
+    assert [p.communicate()[0] for p in started] == [f"part {n}\n" for n in range(4)]
