@@ -158,6 +158,8 @@ PROBES = [
     ("a half-written save built", SRC + "preview.py",
      "            if again == current:\n                break", "            if True:\n                break",
      "tests/test_preview.py"),
+    ("a dead worker's last words reported after its error", SRC + "steps.py",
+     "        self._logs[process.pid].join(timeout=10)", "        pass", "tests/test_cli.py"),
     ("a value broken across PDF pages not found", SRC + "parity.py",
      "        return squash(value) in squashed or across_pages(value, pages)", "        return squash(value) in squashed",
      "tests/test_parity.py"),

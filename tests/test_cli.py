@@ -124,6 +124,25 @@ def test_an_import_error_in_the_steps_is_reported_once_with_its_line(tmp_path):
         assert result.output.count("No module named 'no_such_module_anywhere'") == 1, result.output
 
 
+def test_a_worker_that_dies_is_reported_after_what_it_printed_on_its_way_out(tmp_path):
+    """Its stdout may end before its stderr has been read: the cause must still come first, once."""
+    import shutil
+
+    from conftest import TESTS
+
+    project = tmp_path / "graph"
+    shutil.copytree(TESTS / "graph_project", project)
+    (project / "tools" / "__main__.py").write_text(  # exits at once; its stderr ends 0.5 s later (a child's)
+        "import subprocess, sys\n"
+        "subprocess.Popen([sys.executable, '-c', 'import sys, time; time.sleep(0.5); "
+        "sys.stderr.write(\"the cause, printed late\\\\n\")'], stdout=subprocess.DEVNULL)\n"
+        "sys.exit(1)\n", encoding="utf-8")
+    result = run_report("render", project=project)
+    assert result.exit_code == 6
+    assert result.output.count("the cause, printed late") == 1, result.output
+    assert result.output.index("the cause, printed late") < result.output.index("exited (code 1)")
+
+
 def test_live_progress_line_on_a_terminal(capsys):
     from reportkit.progress import Progress
 

@@ -229,6 +229,7 @@ class WorkerPool:
         self.queue: queue.Queue = queue.Queue()
         self.threads: list[threading.Thread] = []
         self.processes: list[subprocess.Popen] = []
+        self._logs: dict[int, threading.Thread] = {}  # process id -> the thread reading its stderr
 
     def _start(self, count: int) -> None:
         """Make sure ``count`` workers run (they import the project's libraries once each)."""
@@ -241,6 +242,7 @@ class WorkerPool:
                 thread = threading.Thread(target=target, args=args, daemon=True)
                 thread.start()
                 self.threads.append(thread)
+            self._logs[process.pid] = thread  # the last one: reads its stderr
 
     def _log(self, process: subprocess.Popen, log: "WorkerLog") -> None:
         for line in process.stderr:
@@ -253,7 +255,9 @@ class WorkerPool:
             if line.startswith(WORKER_MARK):
                 return json.loads(line[len(WORKER_MARK):])
             self.progress.stream(line)
-        raise StepError(f"worker `{' '.join(self.command)}` exited (code {process.wait()}) during {request}")
+        code = process.wait()
+        self._logs[process.pid].join(timeout=10)  # what it printed on its way out (its traceback) comes first
+        raise StepError(f"worker `{' '.join(self.command)}` exited (code {code}) during {request}")
 
     def _serve(self, process: subprocess.Popen, number: int, log: "WorkerLog") -> None:
         while True:
