@@ -202,8 +202,8 @@ PROBES = [
      '    return ("html", "pdf") if FORMAT_CONDITION.search(document.expanded.body) else ("html",)',
      '    return ("html",)', "tests/test_check.py"),
     ("check reports a problem of both formats twice", SRC + "lint.py",
-     "        found += [p for p in engine.check(document, folder, links, meta) if p not in found]",
-     "        found += engine.check(document, folder, links, meta)", "tests/test_check.py"),
+     "            found += [p for p in pass_() if p not in found]",
+     "            found += pass_()", "tests/test_check.py"),
 ]
 
 

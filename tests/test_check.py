@@ -93,8 +93,8 @@ def test_a_clean_filter_pass_is_remembered_until_what_it_read_changes(built, mon
     from reportkit.project import Project
 
     passes = []
-    real_check = BuiltinEngine.check
-    monkeypatch.setattr(BuiltinEngine, "check", lambda self, *a, **k: passes.append(1) or real_check(self, *a, **k))
+    real_start = BuiltinEngine.start_check
+    monkeypatch.setattr(BuiltinEngine, "start_check", lambda self, *a, **k: passes.append(1) or real_start(self, *a, **k))
     assert source_problems(Project.load(built)) == [] and len(passes) == 1
     assert source_problems(Project.load(built)) == [] and len(passes) == 1  # remembered
     bib = built / "references.bib"

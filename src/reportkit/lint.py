@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 from . import xref
 from .datapackage import require_valid
@@ -31,7 +32,7 @@ from .settings import settings
 from .source import Document
 from .state import STATE_DIR, read_json, write_json
 
-CLEAN_PASSES = "check-passes.json"  # in the state folder: filter_problems' memory
+CLEAN_PASSES = "check-passes.json"  # in the state folder: start_filter_passes' memory
 
 
 def typed_numbers(document: Document, rules: NumberRules) -> list[Problem]:
@@ -57,13 +58,11 @@ def source_problems(project: Project) -> list[Problem]:
     passed = read_json(passed_file)  # document -> key of its last filter pass that found nothing
     problems: list[Problem] = []
     with tempfile.TemporaryDirectory(prefix="report-check-") as work, \
-            ThreadPoolExecutor(len(documents) + 1) as pool:  # the passes, and the data check (Python)
+            ThreadPoolExecutor(1) as pool:  # the data check (Python), while the rest is checked here
         filtered = []
         for document in documents:
-            folder = Path(work) / document.stem
-            folder.mkdir()
             links = xref.links(document, [d for d in documents if d is not document])
-            filtered.append(pool.submit(filter_problems, document, folder, links, passed))
+            filtered.append(start_filter_passes(document, Path(work) / document.stem, links, passed))
         from .plan import build_graph  # imported (~0.1 s) while the passes run
 
         graph = build_graph(project, FORMATS, BuiltinEngine(), True, Progress(quiet=True), documents=False)
@@ -127,14 +126,14 @@ def unused_references(project: Project, documents: list[Document]) -> list[Probl
 
 
 def document_problems(document: Document, rules: NumberRules, produced: set[str], values_known: bool,
-                      filtered: Future) -> list[Problem]:
-    """One document's problems (see the module's docstring); ``filtered``: its filter pass, running
-    (``filter_problems``)."""
+                      filtered: Callable[[], list[Problem]]) -> list[Problem]:
+    """One document's problems (see the module's docstring); ``filtered``: its filter passes, running
+    (``start_filter_passes``)."""
     problems = [p for p in document.problems if values_known or p.rule != "var.unknown"]
     problems += typed_numbers(document, rules) + document.missing_images(produced)
     try:
         # a reference to a float a code cell makes resolves once the cells ran (render), not here
-        problems += [p for p in filtered.result()
+        problems += [p for p in filtered()
                      if not (p.rule == "xref.unresolved" and p.subject and document.cells.defines(p.subject))]
     except ReportError as error:  # e.g. pandoc could not read the document
         problems.append(error.problem)
@@ -147,25 +146,39 @@ def check_formats(document: Document) -> tuple[str, ...]:
     return ("html", "pdf") if FORMAT_CONDITION.search(document.expanded.body) else ("html",)
 
 
-def filter_problems(document: Document, work: Path, links: dict | None, passed: dict | None) -> list[Problem]:
-    """What the built-in engine's filters report for ``document`` in each format a render writes
-    (``check_formats``); ``links``: the ids the project's other documents define, which its references may
-    name (``xref.links``). ``passed`` remembers, per document, the key of its last filter passes that found
-    nothing (``BuiltinEngine.check_key``): while the key is the same, they are not run again (after an
-    edit of the article, only the article's pass runs)."""
+def start_filter_passes(document: Document, work: Path, links: dict | None,
+                        passed: dict | None) -> Callable[[], list[Problem]]:
+    """Start the built-in engine's filter passes over ``document``, one per format a render writes whose
+    content differs (``check_formats``); the function returned waits for them and gives what the filters
+    report (a problem both find, once; a ReportError raised here, e.g. a missing bibliography, is raised
+    there). ``links``: the ids the project's other documents define, which its references may name
+    (``xref.links``). ``passed`` remembers, per document, the key of its last passes that found nothing
+    (``BuiltinEngine.check_key``): while the key is the same, they are not run again (after an edit of the
+    article, only the article's pass runs)."""
     engine = BuiltinEngine()
-    metas = {fmt: engine.check_metadata(document, links, fmt) for fmt in check_formats(document)}
-    key = "|".join(engine.check_key(document, meta) for meta in metas.values())
-    if passed is not None and passed.get(document.stem) == key:
-        return []
-    found: list[Problem] = []
-    for fmt, meta in metas.items():
-        folder = work / fmt
-        folder.mkdir(parents=True, exist_ok=True)
-        found += [p for p in engine.check(document, folder, links, meta) if p not in found]
-    if passed is not None:
-        if found:
-            passed.pop(document.stem, None)
-        else:
-            passed[document.stem] = key
-    return found
+    try:
+        metas = {fmt: engine.check_metadata(document, links, fmt) for fmt in check_formats(document)}
+        key = "|".join(engine.check_key(document, meta) for meta in metas.values())
+        if passed is not None and passed.get(document.stem) == key:
+            return list
+        running = []
+        for fmt, meta in metas.items():
+            folder = work / fmt
+            folder.mkdir(parents=True, exist_ok=True)
+            running.append(engine.start_check(document, folder, links, meta))
+    except ReportError as error:
+        def failed() -> list[Problem]:
+            raise error
+        return failed
+
+    def finish() -> list[Problem]:
+        found: list[Problem] = []
+        for pass_ in running:
+            found += [p for p in pass_() if p not in found]
+        if passed is not None:
+            if found:
+                passed.pop(document.stem, None)
+            else:
+                passed[document.stem] = key
+        return found
+    return finish

@@ -449,12 +449,22 @@ class BuiltinEngine(Engine):
         citation keys), from one pandoc pass with the filters that writes nothing. ``links``: the ids the
         project's other documents define (``xref.links``); ``meta``: ``check_metadata``'s answer, when the
         caller has it already."""
+        return self.start_check(document, work, links, meta)()
+
+    def start_check(self, document: Document, work: Path, links: dict | None = None,
+                    meta: dict | None = None) -> Callable[[], list[Problem]]:
+        """``check``'s pass, started: pandoc runs in the background; the function returned waits for it and
+        gives its problems."""
         request = RenderRequest(document, ("html",), work, links or {})
         body, log = work / "body.md", work / "check.log.json"
         body.write_text(document.expanded.body, encoding="utf-8")
         meta = write_metadata(work / "meta-check.yml", meta if meta is not None else self.check_metadata(document, links))
-        self._run_pandoc(request, check_args(body, meta, log), "its AST")
-        return self.problems(request, log)
+        process = self._start_pandoc(request, check_args(body, meta, log))
+
+        def finish() -> list[Problem]:
+            self._finish_pandoc(request, process, "its AST")
+            return self.problems(request, log)
+        return finish
 
     # -- problems ----------------------------------------------------------------------
     def problems(self, request: RenderRequest, log: Path) -> list[Problem]:
