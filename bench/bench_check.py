@@ -8,9 +8,11 @@ Measured in one run on this machine:
 since it last passed), the steps' listing (cached), every document's expansion, typed numbers, images, and one
 pandoc pass with the built-in engine's filters (started first; the rest is checked while it runs).
 
-Last measured (2026-11-30, 7 runs, two cores shared with other work, load average ~3): check median 1.35 s
-(min 1.22, max 1.78), processor time median 1.34 s; render median 4.54 s, ratio 0.30. Before issue 14's
-last changes: median 2.30 s, processor time 2.11 s. A check with nothing changed: ~0.7 s.
+Last measured (2026-11-30 01:18 UTC, twice 7 runs, two cores shared with other work, load average ~2): check
+median 1.15 s and 1.16 s (min 0.92/0.99, max 1.19/1.30), processor time median 1.42/1.38 s; render median
+3.42/3.62 s, ratio 0.33/0.32. With the machine busier (load average 4-8: other sessions' tests and load
+generators) the median was 1.60-2.31 s, processor time 1.48-1.58 s. Before issue 14's last changes: median
+2.30 s, processor time 2.11 s (load ~2.8). A check with nothing changed: 0.5-0.7 s.
 
 Usage: python bench/bench_check.py [--runs N]
 """
