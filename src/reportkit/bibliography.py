@@ -24,6 +24,19 @@ _known: dict[str, list[str] | None] = {}  # sha256 of a file's bytes -> its keys
 _lock = threading.Lock()
 
 
+def csl_json(reader: str, data: bytes, pandoc: str) -> list[dict] | None:
+    """A bibliography file's bytes (in pandoc's format ``reader``) as CSL JSON entries, converted by pandoc;
+    None when pandoc cannot read it."""
+    done = subprocess.run([pandoc, "--from", reader, "--to", "csljson"], input=data, capture_output=True)
+    if done.returncode != 0:
+        return None
+    try:
+        entries = json.loads(done.stdout.decode("utf-8"))
+    except ValueError:
+        return None
+    return entries if isinstance(entries, list) else None
+
+
 def file_keys(path: Path, pandoc: str, store: Path | None = None) -> list[str] | None:
     """The ids of the entries of one bibliography file, or None when it cannot be read here."""
     reader = READERS.get(path.suffix.lower())
@@ -39,13 +52,11 @@ def file_keys(path: Path, pandoc: str, store: Path | None = None) -> list[str] |
             _known.update(read_json(store))
         if digest in _known:
             return _known[digest]
-    done = subprocess.run([pandoc, "--from", reader, "--to", "csljson"], input=data, capture_output=True)
-    keys = None
-    if done.returncode == 0:
-        try:
-            keys = [str(entry["id"]) for entry in json.loads(done.stdout.decode("utf-8"))]
-        except (ValueError, KeyError, TypeError):
-            keys = None
+    entries = csl_json(reader, data, pandoc)
+    try:
+        keys = None if entries is None else [str(entry["id"]) for entry in entries]
+    except (KeyError, TypeError):
+        keys = None
     with _lock:
         _known[digest] = keys
         if store is not None and keys is not None:
@@ -69,11 +80,10 @@ def cited_entries(meta: dict, cited: tuple[str, ...], pandoc: str, target: Path)
         return target
     wanted, entries = set(cited), []
     for path in paths:
-        done = subprocess.run([pandoc, "--from", READERS[path.suffix.lower()], "--to", "csljson"],
-                              input=path.read_bytes(), capture_output=True)
-        if done.returncode != 0:
+        found = csl_json(READERS[path.suffix.lower()], path.read_bytes(), pandoc)
+        if found is None:
             return None
-        entries += [entry for entry in json.loads(done.stdout.decode("utf-8")) if str(entry.get("id")) in wanted]
+        entries += [entry for entry in found if str(entry.get("id")) in wanted]
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
     key.write_text(digest.hexdigest(), encoding="utf-8")
