@@ -181,9 +181,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.end_headers()
             return
         path = Path(self.translate_path(self.path))
-        name = path.relative_to(Path(self.directory).resolve()).as_posix() if path.is_relative_to(
-            Path(self.directory).resolve()) else ""
-        body = self.served.get(name)
+        root = Path(self.directory).resolve()
+        body = self.served.get(path.relative_to(root).as_posix()) if path.is_relative_to(root) else None
         if path.suffix == ".html" and (body is not None or path.is_file()):
             body = path.read_bytes() if body is None else body
             self._send(body.replace(b"</body>", LISTEN_SCRIPT + b"</body>", 1), "text/html; charset=utf-8")

@@ -10,8 +10,9 @@ A quick page is made only when it is the page a full render would make:
 - the part is rendered as it was and as it is, each numbered and cited with the whole document's
   outline (crossref.lua's numbers, ids and cited keys); the part as it was must occur exactly once in the
   last page (so its place, numbers and citations are the page's), and the part as it is must report no
-  problem and keep the same labels, headings and cited keys (so nothing outside it changes: the numbers,
-  the table of contents, the list of references).
+  problem, keep the same labels, headings, ids and cited keys and have no footnotes (so nothing outside it
+  changes: the numbers, the table of contents, links to it, the list of references, the notes)
+  (``same_shape``).
 
 Otherwise the preview renders the whole document, as without a quick page. The full render follows a
 quick page anyway (the PDF's checks, the other formats), and the preview compares its page with the
@@ -102,8 +103,6 @@ def same_shape(before: PartOutput, after: PartOutput, fmt: str) -> bool:
     return HEADING.findall(before.text) == HEADING.findall(after.text)
 
 
-
-
 @dataclass
 class Pending:
     """A document whose quick page was served: its part's Typst renderings (under way), and what the
@@ -124,7 +123,7 @@ class QuickPages:
     engine: BuiltinEngine
     formats: tuple[str, ...] = ("html", "pdf")
     pending: dict[str, Pending] = field(default_factory=dict)  # stem -> its served quick page
-    _parts: dict[str, PartOutput] = field(default_factory=dict)  # part renderings by key (``_key``), oldest first
+    _parts: dict[str, PartOutput] = field(default_factory=dict)  # part renderings by ``_start``'s key, oldest first
 
     def page(self, changed: list[Path]) -> dict[str, bytes] | None:
         """The pages to serve instead of the files (output name -> bytes), or None when a quick page

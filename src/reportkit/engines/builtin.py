@@ -43,7 +43,7 @@ MARKDOWN = "markdown-implicit_header_references"
 FILTERS = ("conditions.lua", "cells.lua", "tables.lua", "elsewhere.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
 AFTER_CITEPROC = ("links.lua",)  # filters that read citeproc's output
 PARTS_AT_ONCE = 2  # parts' pandoc processes running at once (each ~190 MB; a first quick page starts four)
-PART_FILTER = "part.lua"  # last, for a part of a document rendered alone (render_parts)
+PART_FILTER = "part.lua"  # last, for a part of a document rendered alone (start_part)
 # `report check`'s pass: the filters up to the last one that reports problems (only crossref.lua
 # reports any; those after it only transform, and a check writes nothing). tests/test_filters.py holds
 # every filter that calls problem() to this list.
@@ -62,7 +62,8 @@ NOT_METADATA = ("format", "project", "template-partials", "embed-resources", "cs
 class Part:
     """One part of a document (an included file's text) to render alone, numbered and cited as in the
     whole document: ``whole`` is the outline the whole document's HTML pass wrote (crossref.lua), ``cited``
-    the keys the whole document cites, ``outline`` where this part's own outline is written."""
+    the keys of the whole document's cited ones that the part may cite (quick.cited_in), ``outline`` where
+    this part's own outline is written."""
 
     whole: Path
     cited: tuple[str, ...]
@@ -322,7 +323,7 @@ class BuiltinEngine(Engine):
             entries = part.entries and cited_entries(meta, part.cited, pandoc_path(), part.entries)
             if entries:
                 meta["bibliography"] = str(entries)
-            if part.cited:  # the whole document's keys: the same citations and links (part.lua drops the list)
+            if part.cited:  # cited as in the whole document, with links to its list (part.lua drops the part's)
                 meta["nocite"] = ", ".join(f"@{key}" for key in part.cited)
         elif self.warm and fmt == "html":
             meta[FILTER_METADATA][OUTLINE_WRITE] = str(self.outline(request.document.stem))
