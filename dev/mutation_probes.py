@@ -204,6 +204,14 @@ PROBES = [
     ("check reports a problem of both formats twice", SRC + "lint.py",
      "            found += [p for p in pass_() if p not in found]",
      "            found += pass_()", "tests/test_check.py"),
+    ("links file path not decoded (elsewhere.lua)", SRC + "filters/elsewhere.lua",
+     "string.char(tonumber(h, 16))", "h", "tests/test_filters.py"),
+    ("links file path not decoded (vars.lua)", SRC + "filters/vars.lua",
+     "string.char(tonumber(h, 16))", "h", "tests/test_filters.py"),
+    ("links left in the metadata file", SRC + "engines/base.py",
+     "if isinstance(settings, dict) and settings.get(LINKS):", "if False:", "tests/test_filters.py"),
+    ("a float's text from the links file not read as markdown", SRC + "filters/elsewhere.lua",
+     "local text = text_of(entry.text)", 'local text = pandoc.utils.stringify(entry.text or "")', "tests/test_filters.py"),
 ]
 
 

@@ -11,19 +11,24 @@ from pathlib import Path
 import pytest
 import yaml
 
+from reportkit.engines.base import write_metadata
 from reportkit.engines.builtin import (AFTER_CITEPROC, FILTERS, MARKDOWN, check_args, log_problems, package_file,
                                        pandoc_path)
 from reportkit.language import words
-from reportkit.protocol import CHECK_PASS, FILTER_METADATA, VALUE_CLASS, filter_settings, value_anchor, value_span
+from reportkit.protocol import (CHECK_PASS, FILTER_METADATA, LINKS, LINKS_FILE, VALUE_CLASS, filter_settings,
+                                value_anchor, value_span)
 
 
 def run(markdown: str, tmp_path: Path, to: str = "html", **meta) -> tuple[str, list]:
-    """pandoc with reportkit's filters (and citeproc when references are given): (output, problems)."""
+    """pandoc with reportkit's filters (and citeproc when references are given): (output, problems). The
+    metadata file is written as a render writes it (write_metadata: the links in a file of their own), in a
+    folder whose name markdown would change ("--" a dash, "'" a curly quote)."""
     metadata = {k.replace("_", "-"): v for k, v in meta.items()}
     # links: ids of the project's other documents (xref.links), handed over in the filter settings
     metadata[FILTER_METADATA] = filter_settings("", words(metadata.get("lang")), metadata.pop("links", None))
-    meta_file, log = tmp_path / "meta.yml", tmp_path / "log.json"
-    meta_file.write_text(yaml.safe_dump(metadata), encoding="utf-8")
+    folder = tmp_path / "it's--meta"
+    folder.mkdir(exist_ok=True)
+    meta_file, log = write_metadata(folder / "meta.yml", metadata), tmp_path / "log.json"
     out = tmp_path / f"out.{to}"
     args = [pandoc_path(), "--from", MARKDOWN, "--to", to, "--metadata-file", str(meta_file), "--log", str(log),
             "--output", str(out)]
@@ -149,6 +154,24 @@ def test_references_to_another_documents_floats(tmp_path):
     assert [p.subject for p in problems] == ["@tbl-missing"]
     typst, _ = run(source, tmp_path, to="typst", links=links)
     assert "See Table S3, 3 and Table S3" in typst and "supplement.html" not in typst
+
+
+def test_links_reach_the_filters_in_a_file_of_their_own(tmp_path):
+    """A metadata file holds the links' file (its path in hex digits), not the links, which pandoc would read
+    as markdown (~0.15 s in each pass of the paper); the file's text is what the filters read, literally
+    (an id's "--" stays two hyphens), but a float's text as metadata markdown, as its own document shows it."""
+    links = {"stbl-x": {"href": "supplement.html#stbl-x", "text": "Tab.--S3", "number": "3"},
+             "prov-a--b": {"href": "supplement.html#prov-a--b", "text": "", "number": ""}}
+    path = write_metadata(tmp_path / "meta.yml", {FILTER_METADATA: filter_settings("", {}, links)})
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))[FILTER_METADATA]
+    assert LINKS not in settings and "stbl-x" not in path.read_text(encoding="utf-8")
+    assert Path(bytes.fromhex(settings[LINKS_FILE]).decode()).read_text(encoding="utf-8").count("supplement.html") == 2
+    source = f"See @stbl-x; {value_span('7', 'a--b')}.\n"
+    page, problems = run(source, tmp_path, links=links)
+    assert problems == [] and "See Tab.\u2013S3; 7." in text_of(page)
+    assert 'href="supplement.html#prov-a--b"' in page and 'href="supplement.html#stbl-x"' in page
+    assert write_metadata(tmp_path / "none.yml", {FILTER_METADATA: filter_settings("", {}, {})}).with_name(
+        "none.yml.links.json").exists() is False  # no links, no file
 
 
 def test_a_bracket_mixing_references_to_another_document_with_local_ones_and_citations(tmp_path):

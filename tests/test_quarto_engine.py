@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -65,10 +66,11 @@ def test_command_is_an_argument_list(fixture_project, tmp_path):
 
 def test_command_hands_quarto_the_other_documents_floats(fixture_project, tmp_path):
     """With links (ids of the project's other documents), Quarto gets filters/elsewhere.lua as a
-    pre-quarto filter and the links in the filter settings, through a metadata file in staging."""
+    pre-quarto filter and the links through a metadata file in staging (the links in a JSON file beside it,
+    which the filter settings name: engines/base.write_metadata)."""
     import yaml
 
-    from reportkit.protocol import FILTER_METADATA
+    from reportkit.protocol import FILTER_METADATA, LINKS_FILE
 
     engine = QuartoEngine("/opt/quarto/bin/quarto")
     plain = request_for(fixture_project, tmp_path)
@@ -80,7 +82,7 @@ def test_command_hands_quarto_the_other_documents_floats(fixture_project, tmp_pa
     meta = yaml.safe_load(Path(args[args.index("--metadata-file") + 1]).read_text(encoding="utf-8"))
     assert meta["filters"] == [{"path": str(engine.inputs()[0]), "at": "pre-quarto"}]
     assert Path(meta["filters"][0]["path"]).name == "elsewhere.lua"
-    assert meta[FILTER_METADATA]["links"] == links
+    assert json.loads(Path(bytes.fromhex(meta[FILTER_METADATA][LINKS_FILE]).decode()).read_text(encoding="utf-8")) == links
 
 
 def test_parse_log_reads_quartos_real_messages(fixture_project, tmp_path):

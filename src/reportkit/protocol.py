@@ -11,7 +11,8 @@ The sides are reportkit's Python, its Lua filters and a project's own analysis:
   with ``--log`` and reads them back as :class:`reportkit.errors.Problem` values.
 - **Filter settings.** Python hands these names to the filters in the document metadata under
   ``FILTER_METADATA`` (see :func:`filter_settings`), so the Lua code spells none of them; the same
-  settings carry the ids of the project's other documents (``links``, see ``xref.py``) and, for a
+  settings carry the ids of the project's other documents (``links``, see ``xref.py``; in a metadata
+  file, a JSON file of their own that ``LINKS_FILE`` names, see :func:`with_links_file`) and, for a
   preview's quick page (``quick.py``), the outline files (``OUTLINE_WRITE``, ``OUTLINE_READ``).
 - **Project steps.** A worker process answers each request with one line starting ``WORKER_MARK``
   (``steps.WorkerPool``); a project's pre-render command sees ``STEPS_DONE_ENV=1`` when reportkit
@@ -31,6 +32,8 @@ OUTLINE_READ = "outline-read"    # ... and where it reads a whole document's out
 # pandoc names its writer ("html", "typst"; conditions.lua shows that format's content), and a sign that the
 # filters need only report (crossref.lua then skips what only shapes the output).
 CHECK_PASS = "check"
+LINKS = "links"  # in FILTER_METADATA: the ids the project's other documents define (xref.links) ...
+LINKS_FILE = "links-file"  # ... or the JSON file that holds them, its path hex-encoded (with_links_file)
 PROBLEM_KEYS = ("rule", "subject", "message")
 
 WORKER_MARK = "REPORTKIT-WORKER "
@@ -61,8 +64,19 @@ def filter_settings(doc_dir: str, words: dict[str, str], links: dict | None = No
         "anchor-prefix": ANCHOR_PREFIX,
         "doc-dir": doc_dir,
         "words": words,
-        "links": links or {},
+        LINKS: links or {},
     }
     if citation_keys is not None:
         settings["citation-keys"] = citation_keys
     return settings
+
+
+def with_links_file(settings: dict, path: str) -> dict:
+    """``settings`` (:func:`filter_settings`) with ``LINKS`` replaced by ``LINKS_FILE``: ``path``, the JSON file
+    the caller wrote the links to, as hex digits of its UTF-8 bytes. pandoc reads every string of a metadata
+    file as markdown: the paper's ~29 KB of links cost ~0.15 s in every pandoc pass, where a filter decodes
+    the file in milliseconds (``pandoc.json.decode``); and markdown would turn a path's ``--`` or ``'`` into
+    typography, which hex digits escape."""
+    out = {key: value for key, value in settings.items() if key != LINKS}
+    out[LINKS_FILE] = path.encode("utf-8").hex()
+    return out

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import Problem
+from ..protocol import FILTER_METADATA, LINKS, with_links_file
 from ..progress import Progress
 from ..source import Document
 
@@ -75,7 +76,14 @@ class Engine(ABC):
 
 def write_metadata(path: Path, meta: dict) -> Path:
     """``meta`` as a metadata file for pandoc's or Quarto's ``--metadata-file``; returns ``path``. Written
-    as JSON, which is YAML (1.2) too, and some fifty times faster to write than YAML from Python."""
+    as JSON, which is YAML (1.2) too, and some fifty times faster to write than YAML from Python. The filter
+    settings' links (the other documents' ids) go to a JSON file beside it, ``<name>.links.json``, which the
+    settings name (``protocol.with_links_file``): pandoc would read each of them as markdown."""
+    settings = meta.get(FILTER_METADATA)
+    if isinstance(settings, dict) and settings.get(LINKS):
+        links = path.with_name(f"{path.name}.links.json")
+        links.write_text(json.dumps(settings[LINKS], ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        meta = {**meta, FILTER_METADATA: with_links_file(settings, str(links.resolve()))}
     path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str), encoding="utf-8")
     return path
 

@@ -4,7 +4,8 @@ reportkit elsewhere filter: references to a float of another main document of th
 Quarto resolves cross-references across documents only in books; reportkit lets the documents of any
 project refer to each other's floats with the usual @tbl-x. The Python side (xref.py) lists, for the
 document being rendered, every id the project's other documents define and it does not, under
-reportkit-filters.links: id -> { href = "supplement.html#stbl-x", text = "Table S3", number = "3" }.
+reportkit-filters.links: id -> { href = "supplement.html#stbl-x", text = "Table S3", number = "3" }; a metadata
+file written by reportkit has them in a JSON file that reportkit-filters.links-file names (links_of).
 
 This filter replaces each such reference by that text ("Table S3"; "S3" after a prefix or for
 [-@stbl-x]; capitalised for @Stbl-x), a link to the float in HTML (class quarto-xref, as Quarto
@@ -26,10 +27,28 @@ local function label_of(id) return id:sub(1, 1):lower() .. id:sub(2) end  -- @St
 local function capitalise(s) return (s:gsub("^%l", string.upper)) end
 local function is_html() return FORMAT:match("html") ~= nil end
 
+-- The links: in the settings, or in the JSON file that "links-file" names, its path in hex digits (pandoc
+-- reads metadata strings as markdown: slow for many, and it would turn a path's "--" into a dash; see
+-- reportkit/protocol.py with_links_file). vars.lua reads them the same way.
+local function links_of(settings)
+  if not settings["links-file"] then return settings["links"] or {} end
+  local path = pandoc.utils.stringify(settings["links-file"]):gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
+  local file = assert(io.open(path, "r"))
+  local links = pandoc.json.decode(file:read("a"), false)
+  file:close()
+  return links
+end
+
+-- A float's text as metadata gives it: markdown (a custom kind's reference-prefix is, in its own document).
+local function text_of(value)
+  if type(value) ~= "string" or value == "" then return pandoc.utils.stringify(value or "") end
+  return pandoc.utils.stringify(pandoc.read(value, "markdown").blocks)
+end
+
 local function read_settings(meta)
   local settings = meta["reportkit-filters"] or {}
-  for id, entry in pairs(settings["links"] or {}) do
-    local text = pandoc.utils.stringify(entry.text or "")
+  for id, entry in pairs(links_of(settings)) do
+    local text = text_of(entry.text)
     if text ~= "" then  -- only numbered floats can be referred to
       links[id] = { href = pandoc.utils.stringify(entry.href or ""), text = text,
                     number = pandoc.utils.stringify(entry.number or "") }

@@ -7,9 +7,21 @@ hover title; an entry that another document of the project holds (listed by the 
 the filter settings' "links") is linked there; otherwise, and in every other format, the value is
 plain text.
 
+The links are in the filter settings or in the JSON file that their "links-file" names (read as
+elsewhere.lua reads them, links_of; reportkit/protocol.py with_links_file).
+
 One walk links every value and notes every id; a second walk, only needed when some entry
 is missing, turns those links back into plain spans.
 ]]
+
+local function links_of(settings)
+  if not settings["links-file"] then return settings["links"] or {} end
+  local path = pandoc.utils.stringify(settings["links-file"]):gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
+  local file = assert(io.open(path, "r"))
+  local links = pandoc.json.decode(file:read("a"), false)
+  file:close()
+  return links
+end
 
 function Pandoc(doc)
   local settings = doc.meta["reportkit-filters"] or {}
@@ -41,7 +53,7 @@ function Pandoc(doc)
   for target in pairs(targets) do missing = missing or not ids[target] end
   if not missing then return doc end
   -- an entry of another document of the project (the filter settings' "links"): link to it there
-  local elsewhere = settings.links or {}
+  local elsewhere = links_of(settings)
   doc.blocks = doc.blocks:walk({
     Link = function(link)
       local target = link.target:sub(2)
