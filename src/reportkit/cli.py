@@ -377,9 +377,12 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, quick: bool, 
 
     home = f"{project.stem(project.main_inputs[0])}.html"
     pages = QuickPages(root, chosen, formats) if quick and isinstance(chosen, BuiltinEngine) else None
-    Preview(project.output_dir, functools.partial(render_formats, first), watched, progress, port=port, home=home,
-            follow=follow, quick=pages, full=functools.partial(render_formats, formats)).serve(
-        on_ready=lambda url: note(lock, url + home))
+    try:
+        Preview(project.output_dir, functools.partial(render_formats, first), watched, progress, port=port, home=home,
+                follow=follow, quick=pages, full=functools.partial(render_formats, formats)).serve(
+            on_ready=lambda url: note(lock, url + home))
+    finally:
+        chosen.close()
 
 
 @main.command()

@@ -73,6 +73,9 @@ class Engine(ABC):
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
         """Render ``request.document`` into ``request.staging``; problems go into the result."""
 
+    def close(self) -> None:
+        """Stop what a long-lived engine (a preview's) keeps running; by default nothing."""
+
 
 def write_metadata(path: Path, meta: dict) -> Path:
     """``meta`` as a metadata file for pandoc's or Quarto's ``--metadata-file``; returns ``path``. Written

@@ -35,6 +35,7 @@ from ..versions import distribution_version, executable_version
 from ..source import Document
 from .base import Engine, RenderRequest, RenderResult, located, package_file, write_metadata
 from .support import refusals
+from .partserver import PartServer
 from .svgpng import shim
 from .warm import WarmTypst
 from .writers import WRITER_ARGS, WRITER_METADATA, media_folder
@@ -120,6 +121,13 @@ class BuiltinEngine(Engine):
     def __init__(self, warm: WarmTypst | None = None):
         self.warm = warm  # a long-lived process's Typst compilers (report preview); None: compile cold
         self._parts_running: list[subprocess.Popen] = []  # start_part's processes, oldest first
+        self._parts: PartServer | None = None  # start_part's pandoc, for the project it ran in
+
+    def close(self) -> None:
+        """Stop what a long-lived engine (a preview's) keeps running: its part server."""
+        if self._parts is not None:
+            self._parts.close()
+            self._parts = None
 
     def inputs(self) -> list[Path]:
         return engine_files()
@@ -225,19 +233,33 @@ class BuiltinEngine(Engine):
         stem = request.document.stem
         entries = self.warm.folder(stem) / "entries" / f"{hashlib.sha256(chr(0).join(cited).encode()).hexdigest()[:16]}.json"
         part = Part(self.outline(stem), cited, outline, entries)
-        process = self._start_part(request, self._args(request, body, work, fmt, target, log, part))
+        wait = self._start_part(request, self._args(request, body, work, fmt, target, log, part), fmt)
 
         def finish() -> PartOutput:
-            self._finish_pandoc(request, process, fmt)
+            wait()
             own = json.loads(outline.read_text(encoding="utf-8"))
             return PartOutput(target.read_text(encoding="utf-8"), self.problems(request, log),
                               list(own.get("labels") or []), list(own.get("cited") or []), list(own.get("ids") or []))
         return finish
 
-    def _start_part(self, request: RenderRequest, args: list[str]) -> subprocess.Popen:
-        """Start a part's pandoc once fewer than PARTS_AT_ONCE of them run, waiting for the oldest first
-        (its output is kept: waiting for it later gives the same). A preview's first quick page renders each
-        part as it was and as it is, in HTML and Typst: four at once peaked at ~780 MB for the preview."""
+    def _start_part(self, request: RenderRequest, args: list[str], fmt: str) -> Callable[[], None]:
+        """Start a part's pandoc pass: in the part server (``partserver.py``; parts run one after the other
+        there, without pandoc's start-up), else, when the server declines it, in a pandoc process once fewer
+        than PARTS_AT_ONCE of them run. Returns the function that waits for it."""
+        if self._parts is None or self._parts.cwd != request.project.root:
+            self.close()
+            self._parts = PartServer(pandoc_path(), request.project.root)
+        served = self._parts.start(args)
+
+        def wait() -> None:
+            if not served():
+                self._finish_pandoc(request, self._start_pandoc_part(request, args), fmt)
+        return wait
+
+    def _start_pandoc_part(self, request: RenderRequest, args: list[str]) -> subprocess.Popen:
+        """A part's pandoc process, started once fewer than PARTS_AT_ONCE of them run, waiting for the oldest
+        first (its output is kept: waiting for it later gives the same). A preview's first quick page renders
+        each part as it was and as it is, in HTML and Typst: four at once peaked at ~780 MB for the preview."""
         self._parts_running = [p for p in self._parts_running if p.poll() is None]
         while len(self._parts_running) >= PARTS_AT_ONCE:
             self._parts_running.pop(0).communicate()

@@ -1,0 +1,167 @@
+"""One long-lived ``pandoc lua`` process that renders parts of a document for a preview's quick pages
+(``partserver.lua``), instead of a new pandoc process per part: a part's pass then costs its filters'
+and writer's work only, not pandoc's start, the metadata file's parsing (as markdown) and citeproc's
+collation tables, again for every save (~0.4 s of a ~0.5 s pass, measured on this paper).
+
+A request is the pandoc command line the built-in engine would run for the part; the server does what
+pandoc does with it for the arguments a part uses, and refuses any other. The caller then runs pandoc
+itself (:meth:`PartServer.start` answers False), so a part is always rendered as pandoc renders it.
+``--embed-resources`` is finished here (:func:`embed_resources`), as pandoc does it for a part's HTML:
+local images as ``data:`` URIs, and each tag on one line; a part whose HTML needs more than that (raw
+HTML, scripts, styles, remote images) is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import threading
+from pathlib import Path
+from typing import Callable
+
+from .base import package_file
+
+SERVER_SCRIPT = ("engines", "partserver.lua")
+EMBED = "--embed-resources"
+# what pandoc's --embed-resources gives a local image (by extension); others are refused
+IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif", ".webp": "image/webp"}
+# a tag as pandoc's HTML writer writes it: its name, then attributes name="value" (or a bare name)
+TAG = re.compile(r"<(?!!--)[^<>]*>")  # any tag, not a comment (pandoc keeps those as they are)
+WELL_FORMED = re.compile(r'<(/?[A-Za-z][\w:-]*)((?:\s+[^\s="/>]+(?:="[^"]*")?)*)\s*(/?)>')
+ATTRIBUTE = re.compile(r'([^\s="/>]+)(?:="([^"]*)")?')
+OTHER_RESOURCES = re.compile(r"<(script|link|style|video|audio|source|embed|iframe|object|track|input)\b"
+                             r"|\s(srcset|poster|data-src)=|url\(", re.I)
+
+
+class PartServer:
+    """``pandoc lua partserver.lua``, started at the first part, running in ``cwd`` (as the built-in
+    engine runs pandoc: the project root). Requests are answered in the order they are made."""
+
+    def __init__(self, pandoc: str, cwd: Path):
+        self.pandoc, self.cwd = pandoc, cwd
+        self._process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self._sent = self._answered = 0
+        self._answers: dict[int, dict] = {}
+
+    def start(self, args: list[str]) -> Callable[[], bool]:
+        """Send one part's pandoc arguments; the function returned waits for the answer: True when the part
+        is written (its output and ``--log`` file) as pandoc writes it, False when the caller must run pandoc."""
+        with self._lock:
+            try:
+                process = self._running()
+                process.stdin.write(json.dumps(args) + "\n")
+                process.stdin.flush()
+            except OSError:
+                self.close()
+                return lambda: False
+            self._sent += 1
+            number = self._sent
+
+        def wait() -> bool:
+            answer = self._answer(number)
+            if not answer.get("ok") or answer.get("raw-html"):
+                return False
+            return EMBED not in args or finish_embedding(args, self.cwd)
+        return wait
+
+    def _running(self) -> subprocess.Popen:
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                [self.pandoc, "lua", str(package_file(*SERVER_SCRIPT))], cwd=self.cwd, stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
+            self._process.stdin.write(json.dumps({"abbreviations": abbreviations(self.pandoc)}) + "\n")
+            self._sent = self._answered = 0
+            self._answers = {}
+        return self._process
+
+    def _answer(self, number: int) -> dict:
+        with self._lock:
+            while number not in self._answers and self._process is not None:
+                line = self._process.stdout.readline()
+                if not line:  # the server ended: every request still open gets "run pandoc"
+                    self.close()
+                    break
+                self._answered += 1
+                self._answers[self._answered] = json.loads(line)
+            return self._answers.pop(number, {"ok": False})
+
+    def close(self) -> None:
+        """Stop the server (a later part starts a new one)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
+
+def abbreviations(pandoc: str) -> list[str]:
+    """The abbreviations pandoc's markdown reader keeps together with what follows ("No. 5"): those of the
+    user data directory's ``abbreviations`` file, as the pandoc executable reads them, else pandoc's own."""
+    version = subprocess.run([pandoc, "--version"], capture_output=True, text=True, encoding="utf-8").stdout
+    folder = re.search(r"^User data directory: (.+)$", version, re.M)
+    own = Path(folder.group(1).strip()) / "abbreviations" if folder else None
+    if own is not None and own.is_file():
+        text = own.read_text(encoding="utf-8")
+    else:
+        text = subprocess.run([pandoc, "--print-default-data-file", "abbreviations"], capture_output=True,
+                              text=True, encoding="utf-8").stdout
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def finish_embedding(args: list[str], cwd: Path) -> bool:
+    """Do to the HTML that ``args`` wrote what pandoc's ``--embed-resources`` does to it; False when the
+    HTML needs more than this module does (then the caller runs pandoc)."""
+    target = Path(args[args.index("--output") + 1])
+    folders = args[args.index("--resource-path") + 1].split(":") if "--resource-path" in args else ["."]
+    html = embed_resources(target.read_text(encoding="utf-8"), [cwd / folder for folder in folders])
+    if html is None:
+        return False
+    target.write_text(html, encoding="utf-8")
+    return True
+
+
+def embed_resources(html: str, folders: list[Path]) -> str | None:
+    """``html`` (pandoc's HTML writer's, without a template) as ``--embed-resources`` leaves it: each
+    local ``<img>`` source a base64 ``data:`` URI of the file found first in ``folders``, with
+    ``role="img"`` and its alternative text as ``aria-label`` first; every tag re-rendered as pandoc
+    does (on one line, an empty attribute value as a bare name). None when it holds anything else to
+    embed or fetch, or a tag this does not read."""
+    if OTHER_RESOURCES.search(html):
+        return None
+    try:
+        return TAG.sub(lambda match: rendered_tag(match.group(0), folders), html)
+    except ValueError:
+        return None
+
+
+def rendered_tag(tag: str, folders: list[Path]) -> str:
+    """One tag of :func:`embed_resources`; ValueError when it cannot be made as pandoc makes it."""
+    match = WELL_FORMED.fullmatch(tag)
+    if match is None:
+        raise ValueError(tag)
+    name, closing = match.group(1), match.group(3)
+    attributes = [(a.group(1), a.group(2) or "") for a in ATTRIBUTE.finditer(match.group(2))]
+    if name.lower() == "img":
+        attributes = embedded_image(dict(attributes), attributes, folders)
+    text = "".join(f" {key}" if not value else f' {key}="{value}"' for key, value in attributes)
+    return f"<{name}{text}{' /' if closing else ''}>"
+
+
+def embedded_image(named: dict[str, str], attributes: list[tuple[str, str]], folders: list[Path]
+                   ) -> list[tuple[str, str]]:
+    """An ``<img>``'s attributes with its source embedded, as pandoc embeds it."""
+    source = named.get("src", "")
+    if source.startswith("data:"):
+        return attributes
+    if "role" in named or "aria-label" in named or re.match(r"^[a-z][a-z0-9+.-]*:", source, re.I):
+        raise ValueError(source)
+    found = next((folder / source for folder in folders if (folder / source).is_file()), None)
+    kind = IMAGE_TYPES.get(found.suffix.lower()) if found else None
+    if kind is None:
+        raise ValueError(source)
+    uri = f"data:{kind};base64,{base64.b64encode(found.read_bytes()).decode('ascii')}"
+    label = [("aria-label", named["alt"])] if "alt" in named else []
+    return [("role", "img"), *label, *((key, uri if key == "src" else value) for key, value in attributes)]
