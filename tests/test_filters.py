@@ -85,6 +85,21 @@ def test_unresolved_reference_is_a_problem_and_a_marker(tmp_path):
     assert "?@fig-nowhere" in text_of(page)
 
 
+def test_problems_are_read_from_filters_installed_under_a_long_path(tmp_path, monkeypatch):
+    """Lua names a file of more than 59 characters "..." and its tail in pandoc's log (an installed
+    package's filters, usually): their problems are reported all the same."""
+    import reportkit.engines.builtin as builtin
+
+    installed = tmp_path / ("a-long-folder-name-" * 4) / "site-packages" / "reportkit"
+    installed.mkdir(parents=True)
+    (installed / "filters").symlink_to(package_file("filters"))
+    monkeypatch.setattr(builtin, "package_file", lambda *parts: installed.joinpath(*parts))
+    monkeypatch.setitem(globals(), "package_file", builtin.package_file)  # run() passes pandoc these paths
+    page, problems = run("See @fig-nowhere.\n", tmp_path)
+    assert len(str(installed / "filters" / "crossref.lua")) > 59
+    assert [(p.rule, p.subject) for p in problems] == [("xref.unresolved", "@fig-nowhere")]
+
+
 def test_unknown_citation_key_is_a_problem(tmp_path):
     references = [{"id": "known", "type": "book", "title": "T", "author": [{"family": "A"}], "issued": {"date-parts": [[2000]]}}]
     _, problems = run("As shown [@known] and [@ghost].\n", tmp_path, references=references)

@@ -521,6 +521,15 @@ def source_typst_problem(request: RenderRequest, exc: Exception) -> Problem | No
                    f"not available) {UNSUPPORTED_TAIL}", location, code)
 
 
+def from_filters(source: str, filters: list[str]) -> bool:
+    """Whether a log entry's ``source`` is one of ``filters`` (paths). Lua names a file by its path, but
+    a path of more than 59 characters by "..." and its last 56 (LUA_IDSIZE): an installed package's
+    filters usually have such paths."""
+    if source.startswith("..."):
+        return any(path.endswith(source[3:]) for path in filters)
+    return source in filters
+
+
 def log_problems(log: Path) -> list[Problem]:
     """Problems in a pandoc ``--log`` file: our filters' reports (protocol.py) and resources pandoc
     could not fetch. They carry a subject but no location yet."""
@@ -528,10 +537,10 @@ def log_problems(log: Path) -> list[Problem]:
         entries = json.loads(log.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    filters = {str(package_file("filters", name)) for name in (*FILTERS, *AFTER_CITEPROC)}
+    filters = [str(package_file("filters", name)) for name in (*FILTERS, *AFTER_CITEPROC)]
     found = []
     for entry in entries:
-        if entry.get("type") == "ScriptingWarning" and entry.get("source") in filters:
+        if entry.get("type") == "ScriptingWarning" and from_filters(str(entry.get("source")), filters):
             report = json.loads(entry["message"])
             message = report["message"]
             if report["rule"].startswith(UNSUPPORTED):  # a filter names the construct; the tail is ours
