@@ -83,11 +83,14 @@ local function metadata(path, from)
 end
 
 -- The environment a filter runs in: pandoc's globals for this output, and pandoc.log.warn collected as
--- pandoc's --log records it (a ScriptingWarning with the filter as its source).
+-- pandoc's --log records it (a ScriptingWarning with the caller's source as Lua names it, and its line).
 local function filter_environment(path, format, output, log)
   local logging = setmetatable({
-    warn = function(message) log[#log + 1] = { type = "ScriptingWarning", verbosity = "WARNING",
-      message = message, source = path } end,
+    warn = function(message)
+      local caller = debug.getinfo(2, "Sl")
+      log[#log + 1] = { type = "ScriptingWarning", verbosity = "WARNING", message = message,
+        source = caller.short_src, line = caller.currentline }
+    end,
     info = function() end,
   }, { __index = pandoc.log })
   local state = setmetatable({ output_file = output }, { __index = function(_, k) return PANDOC_STATE[k] end })

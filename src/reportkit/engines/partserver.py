@@ -66,9 +66,9 @@ class PartServer:
 
         def wait() -> bool:
             answer = self._answer(number)
-            if not answer.get("ok") or answer.get("raw-html"):
+            if not answer.get("ok"):
                 return False
-            return EMBED not in args or finish_embedding(args, self.cwd)
+            return EMBED not in args or (not answer.get("raw-html") and finish_embedding(args, self.cwd))
         return wait
 
     def _running(self) -> subprocess.Popen:

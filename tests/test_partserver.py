@@ -1,0 +1,175 @@
+"""The part server (engines/partserver.py, partserver.lua): one long-lived ``pandoc lua`` process that
+renders a preview's parts as the pandoc executable renders them, byte for byte, or declines so that
+the executable runs instead."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+from reportkit.engines.builtin import MARKDOWN, pandoc_path
+from reportkit.engines.partserver import PartServer, embed_resources
+
+FIXTURE = Path(__file__).parent / "fixture_project"
+
+PART = """# A heading {#sec-a}
+
+Text with "quotes", No. 5 and c. 2012 held together, a citation [@knuth1984, p. 3] and @knuth1984.
+A footnote.^[The note.] Some `code`{.python} and $x^2 + \\alpha$.
+
+## Sub heading
+
+| Column one with a long header text | Column two with another long header text | Three |
+|:---|---:|---|
+| a | b | c |
+
+```python
+def f(x):
+    return x < 2
+```
+
+![A figure with "quoted" & caption](figures/bars.svg){#fig-a width=70%}
+
+![](dot.png){alt=""}
+
+Text ![inline](dot.png "A title") more.
+
+<!-- a comment
+over two lines -->
+
+- a list item with a [link](https://example.org/?a=1&b=2 "A title's <b>")
+- [a span]{title="x'y <z>" data-empty=""}
+
+Term
+: Definition
+"""
+
+# reports what pandoc tells a filter: its format and output file, and a problem as our filters do
+FILTER = """
+function Pandoc(doc)
+  pandoc.log.warn(FORMAT .. " -> " .. pandoc.path.filename(PANDOC_STATE.output_file or "?"))
+  return doc
+end
+"""
+
+
+def png(width: int = 2, height: int = 2) -> bytes:
+    """A tiny black PNG."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    rows = b"".join(b"\x00" + b"\x00" * width * 3 for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def part(tmp_path: Path) -> Path:
+    """A folder with a part (PART), its images, bibliography, metadata file and a filter."""
+    (tmp_path / "doc" / "figures").mkdir(parents=True)
+    shutil.copyfile(FIXTURE / "figures" / "bars.svg", tmp_path / "doc" / "figures" / "bars.svg")
+    (tmp_path / "dot.png").write_bytes(png())  # found through the second resource folder
+    shutil.copyfile(FIXTURE / "references.bib", tmp_path / "references.bib")
+    (tmp_path / "part.md").write_text(PART, encoding="utf-8")
+    (tmp_path / "report.lua").write_text(FILTER, encoding="utf-8")
+    meta = {"bibliography": str(tmp_path / "references.bib"), "lang": "en", "link-citations": True,
+            "title-note": "A *markdown* string", "number-sections": True}
+    (tmp_path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    return tmp_path
+
+
+def part_args(folder: Path, fmt: str, out: Path, body: str = "part.md") -> list[str]:
+    """The arguments the built-in engine gives pandoc for a part (engines/builtin.py ``_args``)."""
+    args = [str(folder / body), "--from", MARKDOWN, "--metadata-file", str(folder / "meta.json"),
+            "--log", str(out.with_suffix(".log.json")), "--lua-filter", str(folder / "report.lua"), "--citeproc",
+            "--resource-path", f"{folder / 'doc'}:{folder}", "--output", str(out)]
+    if fmt == "pdf":
+        return args + ["--to", "typst"]
+    return args + ["--to", "html5", "--embed-resources", "--mathml", "--section-divs", "--number-sections"]
+
+
+def warnings(log: Path) -> list[tuple]:
+    return [(e["type"], e["source"], e["line"], e["message"]) for e in json.loads(log.read_text(encoding="utf-8"))
+            if e["type"] == "ScriptingWarning"]
+
+
+@pytest.fixture
+def server(part: Path):
+    started = PartServer(pandoc_path(), part)
+    yield started
+    started.close()
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf"])
+def test_a_part_is_rendered_as_the_pandoc_executable_renders_it(part, server, fmt):
+    suffix = "typ" if fmt == "pdf" else "html"
+    by_hand, served = part / "pandoc" / f"out.{suffix}", part / "served" / f"out.{suffix}"  # named alike: the filter says it
+    by_hand.parent.mkdir()
+    served.parent.mkdir()
+    subprocess.run([pandoc_path(), *part_args(part, fmt, by_hand)], cwd=part, check=True, capture_output=True)
+    assert server.start(part_args(part, fmt, served))()
+    expected = by_hand.read_text(encoding="utf-8")
+    assert served.read_text(encoding="utf-8") == expected
+    assert warnings(served.with_suffix(".log.json")) == warnings(by_hand.with_suffix(".log.json"))
+    assert "No.\u00a05" in expected or "No.~5" in expected  # pandoc's abbreviations were applied
+    if fmt == "html":
+        assert 'role="img"' in expected and "data:image/svg+xml;base64," in expected  # images were embedded
+
+
+def test_parts_that_follow_one_another_reuse_the_server(part, server):
+    for n in range(3):
+        assert server.start(part_args(part, "html", part / f"{n}.html"))()
+    assert (part / "0.html").read_text(encoding="utf-8") == (part / "2.html").read_text(encoding="utf-8")
+    assert server._process is not None and server._process.poll() is None
+
+
+def test_an_argument_the_server_does_not_know_is_left_to_pandoc(part, server):
+    args = part_args(part, "pdf", part / "wrapped.typ")
+    assert not server.start([*args, "--wrap=none"])()
+    assert server.start(args)()  # and the server goes on
+
+
+def test_a_server_that_died_declines_and_the_next_part_starts_a_new_one(part, server):
+    args = part_args(part, "pdf", part / "out.typ")
+    assert server.start(args)()
+    waiting = server.start(args)
+    server._process.kill()
+    assert waiting() is False
+    assert server.start(args)()
+
+
+def test_raw_html_in_a_part_is_left_to_pandoc_for_the_html_only(part, server):
+    (part / "raw.md").write_text("Some <b class='x'>raw</b> HTML.\n", encoding="utf-8")
+    assert not server.start(part_args(part, "html", part / "raw.html", "raw.md"))()
+    assert server.start(part_args(part, "pdf", part / "raw.typ", "raw.md"))()
+
+
+# -- what --embed-resources does to a part's HTML ------------------------------------------------------
+def test_an_image_is_embedded_with_pandocs_role_and_label(tmp_path):
+    (tmp_path / "a.png").write_bytes(png())
+    data = base64.b64encode(png()).decode("ascii")
+    html = '<p><img src="a.png"\nstyle="width:50.0%" alt="A &amp; B" /></p>\n'
+    assert embed_resources(html, [tmp_path]) == (f'<p><img role="img" aria-label="A &amp; B" src="data:image/png;base64,'
+                                                 f'{data}" style="width:50.0%" alt="A &amp; B" /></p>\n')
+    assert embed_resources('<img src="a.png" alt="" />', [tmp_path]) == \
+        f'<img role="img" aria-label src="data:image/png;base64,{data}" alt />'
+
+
+def test_tags_are_put_on_one_line_and_comments_left_alone():
+    html = '<p><a href="#x"\nclass="quarto-xref" data-e="">x</a> text\nwraps</p>\n<!-- a\ncomment -->\n'
+    assert embed_resources(html, []) == '<p><a href="#x" class="quarto-xref" data-e>x</a> text\nwraps</p>\n<!-- a\ncomment -->\n'
+
+
+@pytest.mark.parametrize("html", ['<img src="missing.png" />', '<img src="https://example.org/a.png" />',
+                                  '<img src="a.tiff" />', '<script src="x.js"></script>', '<p style="background: url(x.png)">',
+                                  '<img role="img" src="a.png" />', "<p class=unquoted>"])
+def test_what_the_embedding_cannot_do_as_pandoc_does_is_declined(tmp_path, html):
+    (tmp_path / "a.png").write_bytes(png())
+    (tmp_path / "a.tiff").write_bytes(b"II*\x00")
+    assert embed_resources(html, [tmp_path]) is None
