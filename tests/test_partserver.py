@@ -26,7 +26,7 @@ A footnote.^[The note.] Some `code`{.python} and $x^2 + \\alpha$.
 
 ## Sub heading
 
-| Column one with a long header text | Column two with another long header text | Three |
+| A column header of some length here | Another header, a longer one | Three |
 |:---|---:|---|
 | a | b | c |
 
@@ -120,6 +120,7 @@ def test_a_part_is_rendered_as_the_pandoc_executable_renders_it(part, server, fm
     assert "No.\u00a05" in expected or "No.~5" in expected  # pandoc's abbreviations were applied
     if fmt == "html":
         assert 'role="img"' in expected and "data:image/svg+xml;base64," in expected  # images were embedded
+        assert '<col style="width: 36%" />' in expected  # a table line longer than pandoc's 72 columns
 
 
 def test_parts_that_follow_one_another_reuse_the_server(part, server):
@@ -173,3 +174,50 @@ def test_what_the_embedding_cannot_do_as_pandoc_does_is_declined(tmp_path, html)
     (tmp_path / "a.png").write_bytes(png())
     (tmp_path / "a.tiff").write_bytes(b"II*\x00")
     assert embed_resources(html, [tmp_path]) is None
+
+
+# -- through the engine: a chapter of the fixture, as a preview's quick page renders it --------------------
+@pytest.mark.slow
+def test_a_chapter_is_served_with_reportkits_filters_as_pandoc_renders_it(fixture_project, monkeypatch):
+    """The fixture's chapter (a figure, a table, an equation, a callout, citations and references),
+    rendered alone by a warm engine as a quick page does: through the server, and by the pandoc
+    executable when the server declines; the same text, problems and outline."""
+    import reportkit.engines.partserver as partserver
+    from reportkit import xref
+    from reportkit.engines.base import RenderRequest
+    from reportkit.engines.builtin import BuiltinEngine
+    from reportkit.engines.warm import WarmTypst
+    from reportkit.progress import Progress
+    from reportkit.project import Project
+    from reportkit.quick import cited_in
+    from reportkit.render import render
+    from reportkit.source import Document
+
+    engine = BuiltinEngine(WarmTypst(fixture_project))
+    project = Project.load(fixture_project)
+    render(project, ("html", "pdf"), progress=Progress(quiet=True), engine=engine)
+    document = Document.read(project, project.main_inputs[0])
+    chapter = (fixture_project / "chapters" / "_method.qmd").read_text(encoding="utf-8")
+    cited = tuple(json.loads(engine.outline(document.stem).read_text(encoding="utf-8"))["cited"])
+    served, start = [], PartServer.start
+
+    def recording(self, args):
+        wait = start(self, args)
+        return lambda: served.append(wait()) or served[-1]
+
+    def rendered(fmt: str, how: str):
+        request = RenderRequest(document, ("html",), fixture_project / "scratch" / how, xref.links(document, []))
+        return engine.start_part(request, fmt, chapter, fmt, cited_in(chapter, cited))()
+
+    try:
+        for fmt in ("html", "pdf"):
+            monkeypatch.setattr(partserver.PartServer, "start", recording)
+            by_server = rendered(fmt, "server")
+            monkeypatch.setattr(partserver.PartServer, "start", lambda self, args: lambda: False)
+            by_pandoc = rendered(fmt, "pandoc")
+            assert by_server.text == by_pandoc.text and "Figure" in by_server.text
+            assert (by_server.problems, by_server.labels, by_server.cited, by_server.ids) == \
+                (by_pandoc.problems, by_pandoc.labels, by_pandoc.cited, by_pandoc.ids)
+        assert served == [True, True]  # both formats were the server's
+    finally:
+        engine.close()

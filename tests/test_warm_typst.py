@@ -128,8 +128,9 @@ def test_ctrl_c_during_the_pdf_stops_the_other_formats_pandoc_at_once(fixture_pr
 
 
 def test_at_most_two_parts_pandoc_processes_run_at_once(monkeypatch):
-    # a preview's first quick page starts four part renders (before and after, HTML and Typst): the third
-    # waits for the first to end, and what each printed is still there for its own wait
+    # a preview's first quick page may start four part renders (before and after, HTML and Typst) when the
+    # part server declines them: the third waits for the first to end, and what each printed is still
+    # there for its own wait
     from reportkit.engines.builtin import PARTS_AT_ONCE
 
     def start(self, request, args, cwd=None, env=None):
@@ -139,6 +140,6 @@ def test_at_most_two_parts_pandoc_processes_run_at_once(monkeypatch):
     monkeypatch.setattr(BuiltinEngine, "_start_pandoc", start)
     engine, started = BuiltinEngine(), []
     for number in range(4):
-        started.append(engine._start_part(None, [str(number)]))
+        started.append(engine._start_pandoc_part(None, [str(number)]))  # when the part server declines
         assert sum(p.poll() is None for p in started) <= PARTS_AT_ONCE == 2
     assert [p.communicate()[0] for p in started] == [f"part {n}\n" for n in range(4)]
