@@ -146,7 +146,8 @@ def test_a_server_that_died_declines_and_the_next_part_starts_a_new_one(part, se
 
 
 def test_raw_html_in_a_part_is_left_to_pandoc_for_the_html_only(part, server):
-    (part / "raw.md").write_text("Some <b class='x'>raw</b> HTML.\n", encoding="utf-8")
+    # pandoc re-renders raw tags its own way (here: title="it&#39;s"), which a served part would not match
+    (part / "raw.md").write_text('Some <i title="it\'s">raw</i> HTML.\n', encoding="utf-8")
     assert not server.start(part_args(part, "html", part / "raw.html", "raw.md"))()
     assert server.start(part_args(part, "pdf", part / "raw.typ", "raw.md"))()
 
