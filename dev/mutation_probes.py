@@ -237,6 +237,12 @@ PROBES = [
      """text = "".join(f' {key}="{value}"' for key, value in attributes)""", "tests/test_partserver.py"),
     ("filters under a long path unheard", SRC + "engines/builtin.py",
      '    if source.startswith("..."):', "    if False:", "tests/test_filters.py"),
+    ("references' walk does not look for display math", SRC + "filters/crossref.lua",
+     'Math = function(m) if m.mathtype == "DisplayMath" then has_display_math = true end end,\n    Image', "Image",
+     "tests/test_filters.py"),
+    ("labelled equations not numbered after the references' walk", SRC + "filters/crossref.lua",
+     "if has_display_math then doc.blocks = doc.blocks:walk({ Inlines = resolve_equations }) end", "",
+     "tests/test_filters.py"),
 ]
 
 

@@ -112,6 +112,20 @@ def test_sections_and_equations(tmp_path):
     assert "See Section 1.1 and Equation 1." in text_of(page) and problems == []
 
 
+def test_labelled_display_equations_are_numbered_wherever_they_are(tmp_path):
+    """crossref.lua numbers a labelled display equation in a paragraph, a list item, a div; the walk that does
+    it runs only once the references' walk saw display math."""
+    source = ("$$ x = 1 $$ {#eq-one}\n\n- an item: $$ y = 2 $$ {#eq-two}\n\n::: {.note}\nIn a div $$ z = 3 $$ {#eq-three}\n:::\n\n"
+              "See @eq-one, @eq-two.\n")
+    page, problems = run(source, tmp_path)
+    assert problems == [] and "Equation 2" in text_of(page)
+    assert [re.search(r'id="(eq-\w+)"', m).group(1) for m in re.findall(r'<span[^>]*class="quarto-eq"[^>]*>', page)] == \
+        ["eq-one", "eq-two", "eq-three"]
+    typst, _ = run(source, tmp_path, to="typst")
+    assert re.findall(r'numbering: _ => "\((\d)\)".*?<(eq-\w+)>', typst) == [("1", "eq-one"), ("2", "eq-two"), ("3", "eq-three")]
+    assert "quarto-eq" not in run("Inline $x$ only; see @eq-one.\n", tmp_path)[0]
+
+
 def test_table_caption_is_on_top(tmp_path):
     page, _ = run("| a |\n|---|\n| 1 |\n\n: Numbers {#tbl-n}\n\nSee @tbl-n.\n", tmp_path)
     text = text_of(page)

@@ -780,8 +780,8 @@ end
 ---------------------------------------------------------------------------------------
 -- Links to anchors: #x must be an element's id (or one this filter or citeproc creates).
 ---------------------------------------------------------------------------------------
-local ids  -- noted by note_ids: in a render before the references pass, in a check only when a link needs them
-local has_display_math = false  -- without any, the references pass need not visit every list of inlines
+local ids  -- noted by note_ids: before the references pass when an outline is written or read, else when a link needs them
+local has_display_math = false  -- without any, no walk need visit every list of inlines for equations
 local function note_ids(blocks)
   ids = {}
   local function note(el) if el.identifier and el.identifier ~= "" then ids[el.identifier] = true end end
@@ -893,13 +893,15 @@ function Pandoc(doc)
   document = doc
   if checking then return check_only(doc) end
   scan_blocks(doc.blocks)
-  note_ids(doc.blocks)
-  for id in pairs(ids) do own_ids[id] = true end
+  if outline_write or outline_read then  -- an outline lists the document's own ids (otherwise noted when a link needs them)
+    note_ids(doc.blocks)
+    for id in pairs(ids) do own_ids[id] = true end
+  end
   if outline_read then read_outline(outline_read) end
   if is_typst() and not has_level_one then shift_headings = -1 end
   doc.blocks = doc.blocks:walk({
     Cite = resolve_cite,
-    Inlines = has_display_math and resolve_equations or nil,
+    Math = function(m) if m.mathtype == "DisplayMath" then has_display_math = true end end,
     Image = function(img)
       if img.src:match("^data:") then
         if is_typst() then img.src = data_uri_file(img.src) return img end
@@ -911,6 +913,11 @@ function Pandoc(doc)
     end,
     Link = check_anchor,
   })
+  -- Labelled display equations, in any list of inlines: a walk that visits every list, so only when the walk
+  -- above saw display math (it visits a citation's prefix before the citation). In one walk the Inlines
+  -- function would also run after all of the above, as pandoc's typewise traversal runs each kind of
+  -- function over the whole document in turn.
+  if has_display_math then doc.blocks = doc.blocks:walk({ Inlines = resolve_equations }) end
   doc.blocks = render_blocks(doc.blocks)
   if outline_write then write_outline(outline_write) end
   return doc
