@@ -106,21 +106,40 @@ def server(part: Path):
     started.close()
 
 
+def by_both(part: Path, server: PartServer, args: list[str]) -> tuple[tuple[str, list], tuple[str, list]]:
+    """The output and the filters' warnings of ``args`` run by the pandoc executable, then by the server
+    (the same paths: a template may show them)."""
+    out = Path(args[args.index("--output") + 1])
+    subprocess.run([pandoc_path(), *args], cwd=part, check=True, capture_output=True)
+    expected = out.read_text(encoding="utf-8"), warnings(out.with_suffix(".log.json"))
+    out.unlink()
+    assert server.start(args)()
+    return expected, (out.read_text(encoding="utf-8"), warnings(out.with_suffix(".log.json")))
+
+
 @pytest.mark.parametrize("fmt", ["html", "pdf"])
 def test_a_part_is_rendered_as_the_pandoc_executable_renders_it(part, server, fmt):
-    suffix = "typ" if fmt == "pdf" else "html"
-    by_hand, served = part / "pandoc" / f"out.{suffix}", part / "served" / f"out.{suffix}"  # named alike: the filter says it
-    by_hand.parent.mkdir()
-    served.parent.mkdir()
-    subprocess.run([pandoc_path(), *part_args(part, fmt, by_hand)], cwd=part, check=True, capture_output=True)
-    assert server.start(part_args(part, fmt, served))()
-    expected = by_hand.read_text(encoding="utf-8")
-    assert served.read_text(encoding="utf-8") == expected
-    assert warnings(served.with_suffix(".log.json")) == warnings(by_hand.with_suffix(".log.json"))
-    assert "No.\u00a05" in expected or "No.~5" in expected  # pandoc's abbreviations were applied
+    expected, served = by_both(part, server, part_args(part, fmt, part / f"out.{'typ' if fmt == 'pdf' else 'html'}"))
+    assert served == expected
+    text = expected[0]
+    assert "No.\u00a05" in text or "No.~5" in text  # pandoc's abbreviations were applied
     if fmt == "html":
-        assert 'role="img"' in expected and "data:image/svg+xml;base64," in expected  # images were embedded
-        assert '<col style="width: 36%" />' in expected  # a table line longer than pandoc's 72 columns
+        assert 'role="img"' in text and "data:image/svg+xml;base64," in text  # images were embedded
+        assert '<col style="width: 36%" />' in text  # a table line longer than pandoc's 72 columns
+
+
+def test_a_whole_document_is_written_with_its_template_as_pandoc_writes_it(part, server):
+    """A preview's Typst pass of the whole document: --standalone with a template (and its partial),
+    the variables the executable sets, the metadata, no newline added."""
+    (part / "templates").mkdir()
+    (part / "templates" / "main.typ").write_text("// $outputfile$ from $sourcefile$ in $curdir$ by pandoc $pandoc-version$\n"
+                                                 "${ title.typ() }\n$body$", encoding="utf-8")
+    (part / "templates" / "title.typ").write_text("= $title-note$ ($lang$)", encoding="utf-8")
+    args = [*part_args(part, "pdf", part / "whole.typ"), "--standalone", "--template", str(part / "templates" / "main.typ")]
+    expected, served = by_both(part, server, args)
+    assert served == expected
+    assert expected[0].startswith(f"// {part / 'whole.typ'} from {part / 'part.md'} in {part} by pandoc 3")
+    assert not server.start([*args[:-3], "--standalone"])()  # pandoc's own template: left to the executable
 
 
 def test_parts_that_follow_one_another_reuse_the_server(part, server):
@@ -222,3 +241,34 @@ def test_a_chapter_is_served_with_reportkits_filters_as_pandoc_renders_it(fixtur
         assert served == [True, True]  # both formats were the server's
     finally:
         engine.close()
+
+
+@pytest.mark.slow
+def test_a_previews_typst_pass_of_the_whole_document_is_the_servers_and_the_same(fixture_project, monkeypatch):
+    """A warm engine (a preview's) writes the whole document's Typst through the server: the same source
+    as when pandoc itself writes it."""
+    import reportkit.engines.partserver as partserver
+    from reportkit.engines.builtin import BuiltinEngine
+    from reportkit.engines.warm import WarmTypst
+    from reportkit.progress import Progress
+    from reportkit.project import Project
+    from reportkit.render import render
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    sources, served, start = {}, [], PartServer.start
+
+    def recording(self, args):
+        wait = start(self, args)
+        return lambda: served.append(wait()) or served[-1]
+
+    for how, starting in (("server", recording), ("pandoc", lambda self, args: lambda: False)):
+        monkeypatch.setattr(partserver.PartServer, "start", starting)
+        engine = BuiltinEngine(WarmTypst(fixture_project))
+        try:
+            render(Project.load(fixture_project), ("pdf",), progress=Progress(quiet=True), engine=engine)
+            sources[how] = (engine.warm.folder("paper") / "paper.typ").read_text(encoding="utf-8")  # a warm engine's
+        finally:
+            engine.close()
+        (fixture_project / "_output" / "paper.pdf").unlink()  # the next render renders again
+    assert served == [True]
+    assert sources["server"] == sources["pandoc"] and "#figure(" in sources["server"]

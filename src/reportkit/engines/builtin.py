@@ -169,7 +169,11 @@ class BuiltinEngine(Engine):
                 typ = (self.warm.folder(stem) if self.warm else work) / f"{stem}.typ"
                 logs.append(work / "pandoc-typst.log.json")
                 with progress.step(f"pandoc -> {stem}.typ"):
-                    self._run_pandoc(request, self._args(request, body, work, "pdf", typ, logs[-1]), "typst")
+                    args = self._args(request, body, work, "pdf", typ, logs[-1])
+                    if self.warm:  # a preview: the part server, which has read this metadata before
+                        self._start_served(request, args, "typst")()
+                    else:
+                        self._run_pandoc(request, args, "typst")
                 self._unlink_missing_citations(typ, self.problems(request, logs[-1]))
                 target = request.staging / f"{stem}.pdf"
                 with progress.step(f"typst -> {stem}.pdf"):
@@ -233,7 +237,7 @@ class BuiltinEngine(Engine):
         stem = request.document.stem
         entries = self.warm.folder(stem) / "entries" / f"{hashlib.sha256(chr(0).join(cited).encode()).hexdigest()[:16]}.json"
         part = Part(self.outline(stem), cited, outline, entries)
-        wait = self._start_part(request, self._args(request, body, work, fmt, target, log, part), fmt)
+        wait = self._start_served(request, self._args(request, body, work, fmt, target, log, part), fmt)
 
         def finish() -> PartOutput:
             wait()
@@ -242,10 +246,11 @@ class BuiltinEngine(Engine):
                               list(own.get("labels") or []), list(own.get("cited") or []), list(own.get("ids") or []))
         return finish
 
-    def _start_part(self, request: RenderRequest, args: list[str], fmt: str) -> Callable[[], None]:
-        """Start a part's pandoc pass: in the part server (``partserver.py``; parts run one after the other
-        there, without pandoc's start-up), else, when the server declines it, in a pandoc process once fewer
-        than PARTS_AT_ONCE of them run. Returns the function that waits for it."""
+    def _start_served(self, request: RenderRequest, args: list[str], fmt: str) -> Callable[[], None]:
+        """Start a long-lived engine's pandoc pass (a part, or a preview's whole document to Typst): in the
+        part server (``partserver.py``; passes run one after the other there, without pandoc's start-up
+        and with the metadata it parsed before), else, when the server declines it, in a pandoc process
+        once fewer than PARTS_AT_ONCE of them run. Returns the function that waits for it."""
         if self._parts is None or self._parts.cwd != request.project.root:
             self.close()
             self._parts = PartServer(pandoc_path(), request.project.root)

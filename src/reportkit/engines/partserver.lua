@@ -1,6 +1,7 @@
 --[[
 reportkit part server, run as `pandoc lua partserver.lua`: one long-lived pandoc that renders parts of a
-document (a preview's quick page, reportkit/quick.py) without a new pandoc process per part.
+document (a preview's quick page, reportkit/quick.py) without a new pandoc process per part, and a
+preview's whole document to Typst (with --standalone and --template).
 
 The first line on stdin gives what pandoc reads from its data files: {"abbreviations": [...]}. Then
 each request is one line on stdin: a JSON array of pandoc command-line arguments, exactly those the
@@ -14,9 +15,9 @@ the caller runs the pandoc executable instead. `--embed-resources` is left to th
 writers do not embed): the HTML is written with the resources' paths.
 ]]
 
-local SWITCHES = { ["--embed-resources"] = true, ["--mathml"] = true, ["--section-divs"] = true,
+local SWITCHES = { ["--embed-resources"] = true, ["--mathml"] = true, ["--section-divs"] = true, ["--standalone"] = true,
   ["--number-sections"] = true, ["--citeproc"] = true }
-local VALUED = { ["--from"] = true, ["--metadata-file"] = true, ["--log"] = true, ["--lua-filter"] = true,
+local VALUED = { ["--from"] = true, ["--metadata-file"] = true, ["--log"] = true, ["--lua-filter"] = true, ["--template"] = true,
   ["--resource-path"] = true, ["--output"] = true, ["--to"] = true }
 local PATH_SEPARATOR = package.config:sub(1, 1) == "\\" and ";" or ":"
 local METADATA_KEPT = 8  -- parsed metadata files kept, by content (a part's two renderings differ in one path)
@@ -131,12 +132,21 @@ local function render(args)
       section_divs = options["--section-divs"] or false,
       number_sections = options["--number-sections"] or false,
     })
+    if options["--template"] then  -- a whole document: its template, and the variables the executable sets
+      if not options["--standalone"] then error("--template without --standalone") end
+      local path = options["--template"]
+      writer.template = pandoc.template.compile(read_file(path), path)
+      writer.variables = { outputfile = output, sourcefile = input, curdir = pandoc.system.get_working_directory(),
+        ["pandoc-version"] = tostring(PANDOC_VERSION) }
+    elseif options["--standalone"] then
+      error("--standalone without --template")  -- the format's default template: left to the executable
+    end
     -- as the pandoc executable does after citeproc: the writer shows citeproc's text, not its own citations
     local citeproc = false
     for _, step in ipairs(steps) do citeproc = citeproc or step.citeproc or false end
     local writes_citations = pandoc.List(pandoc.format.all_extensions(to)):includes("citations")
     local text = pandoc.write(doc, (citeproc and writes_citations) and to .. "-citations" or to, writer)
-    if text:sub(-1) ~= "\n" then text = text .. "\n" end
+    if not options["--standalone"] and text:sub(-1) ~= "\n" then text = text .. "\n" end
     write_file(output, text)
   end)
   if options["--log"] then write_file(options["--log"], pandoc.json.encode(log)) end

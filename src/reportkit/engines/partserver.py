@@ -1,7 +1,8 @@
-"""One long-lived ``pandoc lua`` process that renders parts of a document for a preview's quick pages
-(``partserver.lua``), instead of a new pandoc process per part: a part's pass then costs its filters'
-and writer's work only, not pandoc's start, the metadata file's parsing (as markdown) and citeproc's
-collation tables, again for every save (~0.4 s of a ~0.5 s pass, measured on this paper).
+"""One long-lived ``pandoc lua`` process (``partserver.lua``) for a preview's pandoc passes: the parts of
+its quick pages, and its full renders' Typst pass. A part's pass then costs its filters' and writer's
+work only, not pandoc's start, the metadata file's parsing (as markdown) and citeproc's collation
+tables, again for every save (~0.4 s of a ~0.5 s pass, measured on this paper); a full render runs one
+pandoc process fewer beside the preview.
 
 A request is the pandoc command line the built-in engine would run for the part; the server does what
 pandoc does with it for the arguments a part uses, and refuses any other. The caller then runs pandoc
