@@ -65,17 +65,18 @@ def test_a_value_broken_by_a_page_break_is_found_across_the_pages():
 
 
 def test_compare_finds_a_value_the_pdf_breaks_across_pages(rendered_fixture, tmp_path, monkeypatch):
+    import reportkit.checks as checks
     import reportkit.parity as parity
 
     out = rendered_fixture / "_output"
     html = tmp_path / "paper.html"
     html.write_text((out / "paper.html").read_text(encoding="utf-8").replace(
         'data-var="counts.share">56.7%', 'data-var="counts.share">56.7 per cent'), encoding="utf-8")
-    pages = parity.pdf_text(out / "paper.pdf")
+    pages = checks.pdf_text(out / "paper.pdf")
     broken = [page.replace("56.7%", "") for page in pages]  # the value nowhere in one piece ...
     broken[0] += "\nthe share is 56.7\n1"  # ... but ending page 1 (before its number) ...
     broken.insert(1, "Running header\nper cent of all items.")  # ... and going on at a line of page 2
-    monkeypatch.setattr(parity, "pdf_text", lambda path: broken)
+    monkeypatch.setattr(parity, "start_pdf_text", lambda path: lambda: broken)
     assert [p.message for p in compare(html, out / "paper.pdf").problems] == []
     broken[1] = "Running header\nNo such value here."
     assert [p.subject for p in compare(html, out / "paper.pdf").problems] == ["var:counts.share"]

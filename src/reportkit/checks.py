@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote
 
 from .errors import Problem
@@ -86,22 +87,32 @@ def html_facts(path: Path) -> _HtmlFacts:
 def pdf_text(path: Path) -> list[str]:
     """Text of each page of a PDF: poppler's pdftotext where installed (ten times faster than
     pypdf; a long PDF is read as two halves in parallel), else pypdf."""
+    return start_pdf_text(path)()
+
+
+def start_pdf_text(path: Path) -> Callable[[], list[str]]:
+    """``pdf_text``, started: pdftotext runs in the background (the caller may do other work meanwhile, as
+    the parity check parses the HTML); the function returned waits for it and gives the pages' text."""
     pdftotext = shutil.which("pdftotext")
+    jobs = []
     if pdftotext:
         pages = page_count(path)
         halves = [(1, pages)] if pages < 8 else [(1, pages // 2), (pages // 2 + 1, pages)]
         jobs = [subprocess.Popen([pdftotext, "-enc", "UTF-8", "-f", str(a), "-l", str(b), str(path), "-"],
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for a, b in halves]
+
+    def finish() -> list[str]:
         outputs = [job.communicate()[0] for job in jobs]
-        if all(job.returncode == 0 for job in jobs):
+        if jobs and all(job.returncode == 0 for job in jobs):
             text = []
             for output in outputs:
                 part = output.decode("utf-8").split("\f")
                 text += part[:-1] if part and not part[-1].strip() else part
             return text
-    from pypdf import PdfReader
+        from pypdf import PdfReader
 
-    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+        return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+    return finish
 
 
 def page_count(path: Path) -> int:

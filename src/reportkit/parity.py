@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .checks import output_text, pdf_text
+from .checks import output_text, start_pdf_text
 from .errors import Problem
 from .metadata import float_kinds
 from .project import SUFFIX
@@ -205,10 +205,11 @@ def compare(html: Path, pdf: Path, expected: Expected = Expected()) -> ParityRep
     """Every difference between what the HTML and another output (``pdf``: a PDF, Word or JATS file,
     by its suffix) show. Comparing nothing where the sources hold floats or quoted values is itself a
     problem (the check would prove nothing)."""
-    facts = html_facts(html, expected)
     fmt = {suffix: name for name, suffix in SUFFIX.items()}.get(pdf.suffix, "pdf")
+    pdf_pages = start_pdf_text(pdf) if fmt == "pdf" else None  # pdftotext reads the PDF while the HTML is parsed
+    facts = html_facts(html, expected)
     other = FORMAT_NAMES[fmt]
-    pages = [page.replace("\u00a0", " ") for page in pdf_text(pdf)] if fmt == "pdf" else []
+    pages = [page.replace("\u00a0", " ") for page in pdf_pages()] if pdf_pages else []
     text = " ".join(pages) if fmt == "pdf" else output_text(fmt, pdf).replace("\u00a0", " ")
     squashed = squash(text)
 
