@@ -272,3 +272,19 @@ def test_a_previews_typst_pass_of_the_whole_document_is_the_servers_and_the_same
         (fixture_project / "_output" / "paper.pdf").unlink()  # the next render renders again
     assert served == [True]
     assert sources["server"] == sources["pandoc"] and "#figure(" in sources["server"]
+
+
+def test_a_grown_server_is_replaced_by_one_warmed_up_with_the_last_part(part, server, monkeypatch):
+    import reportkit.engines.partserver as partserver
+
+    args = part_args(part, "pdf", part / "out.typ")
+    assert server.start(args)()
+    first = server._process.pid
+    server.renew_if_grown()  # it has not grown
+    assert server._process.pid == first
+    monkeypatch.setattr(partserver, "RENEW_ABOVE", 0)
+    server.renew_if_grown()
+    assert server._process.pid != first and server._warmups  # warming up with the last part
+    (part / "out.typ").unlink()
+    assert server.start(args)() and (part / "out.typ").is_file()  # the next answer is its own
+    assert not server._answers and not server._warmups

@@ -198,6 +198,8 @@ class BuiltinEngine(Engine):
             self.last_metadata(stem).write_text(self.metadata_snapshot(request), encoding="utf-8")
             if "pdf" in request.formats:
                 shutil.copyfile(result.sources["pdf"], self.last_typst(stem))
+        if self._parts is not None:  # between a preview's saves: a server that has grown is replaced
+            self._parts.renew_if_grown()
         return result
 
     # -- parts (a preview's quick page) ---------------------------------------------------

@@ -124,7 +124,9 @@ local function render(args)
       if step.citeproc then
         doc = pandoc.utils.citeproc(doc)
       else
-        doc = pandoc.utils.run_lua_filter(doc, step.filter, filter_environment(step.filter, format, output, log))
+        local environment = filter_environment(step.filter, format, output, log)
+        doc = pandoc.utils.run_lua_filter(doc, step.filter, environment)
+        for key in pairs(environment) do environment[key] = nil end
       end
     end
     local writer = pandoc.WriterOptions({
@@ -163,4 +165,7 @@ for line in io.stdin:lines() do
   local answer = ok and { ok = true, ["raw-html"] = result } or { ok = false, error = tostring(result) }
   io.stdout:write(pandoc.json.encode(answer), "\n")
   io.stdout:flush()
+  -- Lua sees pandoc's documents as small handles and seldom collects them on its own, which would keep
+  -- every request's documents alive (measured: +13 MB per whole document)
+  collectgarbage("collect")
 end

@@ -26,6 +26,8 @@ from .base import package_file
 
 SERVER_SCRIPT = ("engines", "partserver.lua")
 EMBED = "--embed-resources"
+STANDALONE = "--standalone"  # a whole document's pass (its answer is no part to warm a new server up with)
+RENEW_ABOVE = 110 * 2**20  # the server's own memory above which renew_if_grown replaces it (it starts at ~65 MB)
 # pandoc's own suggested heap (-H64m) suits one large document; a part is small, and the server lives on
 # beside the preview's full renders: measured, 69 MB instead of 100 MB of its own memory, no slower
 SERVER_RTS = ("+RTS", "-H1m", "-RTS")
@@ -48,57 +50,96 @@ class PartServer:
         self.pandoc, self.cwd = pandoc, cwd
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
-        self._sent = self._answered = 0
-        self._answers: dict[int, dict] = {}
+        self._sent = self._answered = 0  # requests to the running process, and answers read from it
+        self._answers: dict[int, dict] = {}  # answers read before their wait asked for them
+        self._warmups: set[int] = set()  # requests whose answer nobody waits for (renew)
+        self._last_part: list[str] | None = None  # the last part's arguments: what a new server warms up with
+        self._abbreviations: list[str] | None = None
 
     def start(self, args: list[str]) -> Callable[[], bool]:
-        """Send one part's pandoc arguments; the function returned waits for the answer: True when the part
-        is written (its output and ``--log`` file) as pandoc writes it, False when the caller must run pandoc."""
+        """Send one pass's pandoc arguments; the function returned waits for the answer: True when the
+        output (and ``--log`` file) is written as pandoc writes it, False when the caller must run pandoc."""
         with self._lock:
             try:
-                process = self._running()
-                process.stdin.write(json.dumps(args) + "\n")
-                process.stdin.flush()
+                process, number = self._send(args)
             except OSError:
-                self.close()
+                self._stop()
                 return lambda: False
-            self._sent += 1
-            number = self._sent
+            if STANDALONE not in args:
+                self._last_part = args
 
         def wait() -> bool:
-            answer = self._answer(number)
+            answer = self._answer(process, number)
             if not answer.get("ok"):
                 return False
             return EMBED not in args or (not answer.get("raw-html") and finish_embedding(args, self.cwd))
         return wait
 
-    def _running(self) -> subprocess.Popen:
+    def renew_if_grown(self) -> None:
+        """Replace the server by a new one when it has grown: ``pandoc lua`` keeps part of what each request
+        made (measured: ~1 MB a part, ~10 MB a whole document). The new one is warmed up at once with the last
+        part (pandoc's Lua modules, the metadata, citeproc's tables), whose answer nobody waits for."""
+        with self._lock:
+            if self._process is None or own_memory(self._process.pid) <= RENEW_ABOVE:
+                return
+            self._stop()
+            if self._last_part is not None:
+                try:
+                    _, number = self._send(self._last_part)  # (a new process: a new set of warm-ups)
+                    self._warmups.add(number)
+                except OSError:
+                    self._stop()
+
+    def _send(self, args: list[str]) -> tuple[subprocess.Popen, int]:
         if self._process is None or self._process.poll() is not None:
+            self._abbreviations = self._abbreviations or abbreviations(self.pandoc)
             self._process = subprocess.Popen(
                 [self.pandoc, *SERVER_RTS, "lua", str(package_file(*SERVER_SCRIPT))], cwd=self.cwd, stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
-            self._process.stdin.write(json.dumps({"abbreviations": abbreviations(self.pandoc)}) + "\n")
+            self._process.stdin.write(json.dumps({"abbreviations": self._abbreviations}) + "\n")
             self._sent = self._answered = 0
-            self._answers = {}
-        return self._process
+            self._answers, self._warmups = {}, set()
+        self._process.stdin.write(json.dumps(args) + "\n")
+        self._process.stdin.flush()
+        self._sent += 1
+        return self._process, self._sent
 
-    def _answer(self, number: int) -> dict:
+    def _answer(self, process: subprocess.Popen, number: int) -> dict:
+        """The answer to request ``number`` of ``process``; {"ok": False} when that process is gone."""
         with self._lock:
-            while number not in self._answers and self._process is not None:
-                line = self._process.stdout.readline()
+            while process is self._process and number not in self._answers:
+                line = process.stdout.readline()
                 if not line:  # the server ended: every request still open gets "run pandoc"
-                    self.close()
+                    self._stop()
                     break
                 self._answered += 1
-                self._answers[self._answered] = json.loads(line)
-            return self._answers.pop(number, {"ok": False})
+                if self._answered in self._warmups:
+                    self._warmups.discard(self._answered)
+                else:
+                    self._answers[self._answered] = json.loads(line)
+            return self._answers.pop(number, {"ok": False}) if process is self._process else {"ok": False}
 
-    def close(self) -> None:
-        """Stop the server (a later part starts a new one)."""
+    def _stop(self) -> None:
         if self._process is not None:
             self._process.kill()
             self._process.wait()
             self._process = None
+
+    def close(self) -> None:
+        """Stop the server (a later request starts a new one)."""
+        with self._lock:
+            self._stop()
+
+
+def own_memory(pid: int) -> int:
+    """A process's own resident memory in bytes (Linux: ``RssAnon``); where that cannot be read, as if
+    it were always over RENEW_ABOVE (the server is then renewed after each full render)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return RENEW_ABOVE + 1
+    match = re.search(r"^RssAnon:\s+(\d+) kB", status, re.M)
+    return int(match.group(1)) * 1024 if match else RENEW_ABOVE + 1
 
 
 def abbreviations(pandoc: str) -> list[str]:
