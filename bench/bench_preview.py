@@ -14,13 +14,17 @@ its own, as a user would run them by hand (bench_build.raw_document); "raw analy
 page: until the page is fetched with the new sentence in it); the preview notices saves by polling
 every 0.05 s, which is included. The saves are 0.3 s apart after each PDF event.
 
-Usage: python bench/bench_preview.py [--runs N] [--saves N]
+Commands run as a user's installed Python runs them, with bytecode caches (kept in the benchmark's temporary
+folder, outside the checkout; bench_build.bench_env): this team's sandbox sets PYTHONDONTWRITEBYTECODE=1,
+under which every `report` command compiles reportkit's modules again (~0.25-0.35 s); `--no-bytecode`
+measures that way.
+
+Usage: python bench/bench_preview.py [--runs N] [--saves N] [--render-only | --preview-only] [--no-bytecode]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import subprocess
@@ -33,10 +37,9 @@ from pathlib import Path
 
 from reportkit.preview import EventStream
 
-from bench_build import REPORT, clean_copy, raw_document, reset, run, session_rss, session_stats
+from bench_build import REPORT, bench_env, clean_copy, raw_document, reset, run, session_rss, session_stats
 
 CHAPTER = "report/chapters/conclusions.qmd"
-EPOCH = "1767225600"
 
 
 def edit(project: Path, marker: str) -> None:
@@ -138,19 +141,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs of each render figure")
     parser.add_argument("--saves", type=int, default=50, help="saves during the preview")
     parser.add_argument("--preview-only", action="store_true", help="only the preview's figures (html, pdf, memory)")
+    parser.add_argument("--render-only", action="store_true", help="only report render's figures (edit, cold)")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="without Python's bytecode caches (PYTHONDONTWRITEBYTECODE=1, as this sandbox sets it)")
     args = parser.parse_args()
-    env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
     with tempfile.TemporaryDirectory() as tmp:
+        env = bench_env(Path(tmp), bytecode=not args.no_bytecode)
         project = clean_copy(Path(tmp) / "repo")
         work = Path(tmp) / "work"
         work.mkdir()
+        if not args.no_bytecode and not args.preview_only:  # untimed: writes the bytecode caches, as a user's earlier runs (or pip) did
+            run([*REPORT, "render", "-q", "--engine", "builtin"], project, env)
 
         colds, raw_colds = [], []
         for _ in range(0 if args.preview_only else args.runs):  # interleaved, so that drift affects both alike
             reset(project)
             colds.append(run([*REPORT, "render", "-q", "--engine", "builtin"], project, env))
             reset(project)
-            raw_colds.append(run([sys.executable, "-m", "analysis"], project, env) + raw_document(project, work))
+            raw_colds.append(run([sys.executable, "-m", "analysis"], project, env) + raw_document(project, work, env))
 
         run([*REPORT, "render", "-q", "--engine", "builtin"], project, env)
         edits, raws = [], []
@@ -158,25 +166,29 @@ def main() -> None:
             edit(project, f"render edit {round_}")
             if not args.preview_only:
                 edits.append(run([*REPORT, "render", "-q", "--engine", "builtin"], project, env))
-            raws.append(raw_document(project, work))
+            raws.append(raw_document(project, work, env))
         raw = statistics.median(raws)
 
-        html, pdf, checks, quick, memory = preview_saves(project, args.saves, env)
+        if not args.render_only:
+            html, pdf, checks, quick, memory = preview_saves(project, args.saves, env)
 
-    page, made = statistics.median(html), statistics.median(pdf)
     cold_ratio = [c / r for c, r in zip(colds, raw_colds)]
     edit_ratio = [e / r for e, r in zip(edits, raws)]
     print(f"raw pandoc (HTML) + pandoc (Typst) + Typst by hand: {spread(raws)}")
-    print(f"save -> HTML served: {spread(html)}; median / raw = {page / raw:.2f}x  "
-          f"[<= 0.5 s: {verdict(page <= 0.5)}; <= 0.3x: {verdict(page / raw <= 0.3)}]")
-    print(f"save -> PDF pushed:  {spread(pdf)}  [<= 1.0 s: {verdict(made <= 1.0)}]")
-    print(f"  ({quick} of {len(html)} pages were quick pages; save -> full render and its checks: {spread(checks)})")
+    if not args.render_only:
+        page, made = statistics.median(html), statistics.median(pdf)
+        print(f"save -> HTML served: {spread(html)}; median / raw = {page / raw:.2f}x  "
+              f"[<= 0.5 s: {verdict(page <= 0.5)}; <= 0.3x: {verdict(page / raw <= 0.3)}]")
+        print(f"save -> PDF pushed:  {spread(pdf)}  [<= 1.0 s: {verdict(made <= 1.0)}]")
+        print(f"  ({quick} of {len(html)} pages were quick pages; save -> full render and its checks: {spread(checks)})")
     if not args.preview_only:
         print(f"report render after a one-chapter edit: {spread(edits)}; ratio to raw "
               f"{spread(edit_ratio, 'x')}  [<= 0.8x: {verdict(statistics.median(edit_ratio) <= 0.8)}]")
         print(f"cold report render: {spread(colds)} vs raw analysis + pandoc + Typst "
               f"{spread(raw_colds)}; ratio {spread(cold_ratio, 'x')}  "
               f"[<= 1.5x: {verdict(statistics.median(cold_ratio) <= 1.5)}]")
+    if args.render_only:
+        return
     saves = memory.peaks[1:]
     fifth = max(1, len(saves) // 5)
     early, late = (statistics.median(part) / 2**20 for part in (saves[:fifth], saves[-fifth:]))
