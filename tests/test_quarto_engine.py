@@ -254,7 +254,7 @@ def test_engines_name_their_own_inputs(fake_quarto):
     builtin, quarto = BuiltinEngine(), QuartoEngine(str(fake_quarto))
     assert {p.name for p in builtin.inputs()} >= {"crossref.lua", "vars.lua", "callouts.lua"}
     # Quarto does not read the built-in engine's filters, only the one it is given for references to other documents
-    assert [p.name for p in quarto.inputs()] == ["elsewhere.lua"]
+    assert [p.name for p in quarto.inputs()] == ["elsewhere.lua", "links-file.lua"]  # and the helper it loads
     assert quarto.tools({}) == {"quarto": "1.11.0"} and quarto.fingerprint({}) == "quarto|quarto=1.11.0"
     assert builtin.tools({})["pandoc"] == "3.9" and builtin.fingerprint({}).startswith("builtin|pandoc=3.9|")
 

@@ -59,6 +59,7 @@ KNOWN = (
 NOT_ABOUT_THE_DOCUMENT = ("typst-gather",)
 MATH_METHOD = "html-math-method"
 ELSEWHERE_FILTER = "elsewhere.lua"  # references to the project's other documents (xref.py)
+LINKS_HELPER = ("lib", "links-file.lua")  # what elsewhere.lua loads to read the links (dofile)
 OFFLINE_MATH = "mathml"
 
 
@@ -135,8 +136,8 @@ class QuartoEngine(Engine):
 
     def inputs(self) -> list[Path]:
         """Quarto's own files are covered by its version (fingerprint); ours: the filter that
-        resolves references to the project's other documents."""
-        return [package_file("filters", ELSEWHERE_FILTER)]
+        resolves references to the project's other documents, and the helper it loads."""
+        return [package_file("filters", ELSEWHERE_FILTER), package_file("filters", *LINKS_HELPER)]
 
     def tools(self, cache: dict) -> dict[str, str]:
         """Quarto's version (``quarto --version``, 0.6 s; remembered until the executable changes)."""

@@ -5,7 +5,7 @@ Quarto resolves cross-references across documents only in books; reportkit lets 
 project refer to each other's floats with the usual @tbl-x. The Python side (xref.py) lists, for the
 document being rendered, every id the project's other documents define and it does not, under
 reportkit-filters.links: id -> { href = "supplement.html#stbl-x", text = "Table S3", number = "3" }; a metadata
-file written by reportkit has them in a JSON file that reportkit-filters.links-file names (links_of).
+file written by reportkit has them in a JSON file that reportkit-filters.links-file names (lib/links-file.lua).
 
 This filter replaces each such reference by that text ("Table S3"; "S3" after a prefix or for
 [-@stbl-x]; capitalised for @Stbl-x), a link to the float in HTML (class quarto-xref, as Quarto
@@ -27,17 +27,8 @@ local function label_of(id) return id:sub(1, 1):lower() .. id:sub(2) end  -- @St
 local function capitalise(s) return (s:gsub("^%l", string.upper)) end
 local function is_html() return FORMAT:match("html") ~= nil end
 
--- The links: in the settings, or in the JSON file that "links-file" names, its path in hex digits (pandoc
--- reads metadata strings as markdown: slow for many, and it would turn a path's "--" into a dash; see
--- reportkit/protocol.py with_links_file). vars.lua reads them the same way.
-local function links_of(settings)
-  if not settings["links-file"] then return settings["links"] or {} end
-  local path = pandoc.utils.stringify(settings["links-file"]):gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
-  local file = assert(io.open(path, "r"))
-  local links = pandoc.json.decode(file:read("a"), false)
-  file:close()
-  return links
-end
+-- The links: in the settings, or in the JSON file they name (lib/links-file.lua).
+local links_of = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "lib", "links-file.lua" }))
 
 -- A float's text as metadata gives it: markdown (a custom kind's reference-prefix is, in its own document).
 local function text_of(value)

@@ -7,21 +7,14 @@ hover title; an entry that another document of the project holds (listed by the 
 the filter settings' "links") is linked there; otherwise, and in every other format, the value is
 plain text.
 
-The links are in the filter settings or in the JSON file that their "links-file" names (read as
-elsewhere.lua reads them, links_of; reportkit/protocol.py with_links_file).
+The links are in the filter settings or in the JSON file that their "links-file" names (lib/links-file.lua,
+as elsewhere.lua reads them; reportkit/protocol.py with_links_file).
 
 One walk links every value and notes every id; a second walk, only needed when some entry
 is missing, turns those links back into plain spans.
 ]]
 
-local function links_of(settings)
-  if not settings["links-file"] then return settings["links"] or {} end
-  local path = pandoc.utils.stringify(settings["links-file"]):gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
-  local file = assert(io.open(path, "r"))
-  local links = pandoc.json.decode(file:read("a"), false)
-  file:close()
-  return links
-end
+local links_of = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "lib", "links-file.lua" }))
 
 function Pandoc(doc)
   local settings = doc.meta["reportkit-filters"] or {}
