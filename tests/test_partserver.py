@@ -288,3 +288,16 @@ def test_a_grown_server_is_replaced_by_one_warmed_up_with_the_last_part(part, se
     (part / "out.typ").unlink()
     assert server.start(args)() and (part / "out.typ").is_file()  # the next answer is its own
     assert not server._answers and not server._warmups
+
+
+def test_each_request_starts_with_an_empty_media_bag(part, server):
+    """A filter that stores what it fetched (the media bag) sees nothing of an earlier request's, as in a new
+    pandoc process."""
+    (part / "bag.lua").write_text('function Pandoc(doc)\n  local n = #pandoc.mediabag.list()\n'
+                                  '  pandoc.mediabag.insert("seen.txt", "text/plain", "x")\n'
+                                  '  pandoc.log.warn("items " .. n)\nend\n', encoding="utf-8")
+    args = part_args(part, "pdf", part / "bag.typ")
+    args[args.index(str(part / "report.lua"))] = str(part / "bag.lua")
+    for _ in range(2):
+        assert server.start(args)()
+        assert [w[-1] for w in warnings(part / "bag.log.json")] == ["items 0"]

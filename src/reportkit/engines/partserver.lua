@@ -108,6 +108,7 @@ local function render(args)
     resource_path[#resource_path + 1] = dir
   end
   local log, raw_html = {}, 0
+  pandoc.mediabag.empty()  -- as a new pandoc process starts: nothing fetched by an earlier request
   pandoc.with_state({ resource_path = resource_path }, function()
     local doc = pandoc.read(read_file(input), from, reader_options)
     local function count_raw(raw)  -- an HTML comment stays as it is
