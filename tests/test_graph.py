@@ -274,9 +274,10 @@ def test_a_stale_data_check_starts_while_the_steps_are_listed(project, monkeypat
         data.submit(data).result()  # its failure too
 
 
-def test_ctrl_c_stops_a_preview_at_once_during_a_step(project, tmp_path, monkeypatch):
-    # SIGINT to the preview alone (not to its process group, as a terminal's Ctrl-C would): the step's worker
-    # is stopped, not waited for. The step sleeps 8 s before writing its output, less than the 10 s a
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_stops_a_preview_at_once_during_a_step(project, tmp_path, monkeypatch, stop):
+    # SIGINT to the preview alone (not to its process group, as a terminal's Ctrl-C would), or SIGTERM (kill's
+    # default): the step's worker is stopped, not waited for. The step sleeps 8 s before writing its output, less than the 10 s a
     # finishing build gives its workers: had the preview waited, the output would have been written.
     from test_preview import start_preview
 
@@ -290,7 +291,7 @@ def test_ctrl_c_stops_a_preview_at_once_during_a_step(project, tmp_path, monkeyp
         while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
             time.sleep(0.05)
         worker = int(marker.read_text())  # the step runs (in this worker process)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         process.wait(timeout=60)
     finally:
         process.kill()

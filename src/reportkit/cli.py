@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, NoReturn
@@ -107,6 +108,9 @@ def main() -> None:
       report new my-paper        # start a new project that renders out of the box
       report diff HEAD~1         # what changed for a reader since the previous commit
     """
+    # a polite stop (kill's default signal, a process manager, a benchmark) as Ctrl-C: the steps' workers and
+    # pandoc processes are stopped with the command, and nothing half-written is published
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 @main.command()
@@ -137,7 +141,7 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: boo
     Exit codes: 0 success, 1 other error, 2 configuration error,
     3 strictness problems, 4 engine (pandoc/Typst/Quarto) failure,
     5 data validation failure, 6 an analysis step (or pre-render
-    command) failed, 130 interrupted.
+    command) failed, 130 interrupted (Ctrl-C or SIGTERM).
 
     \b
     FILES: render only these documents (default: the project's project.render, or every .qmd
