@@ -19,6 +19,25 @@ folder, outside the checkout; bench_build.bench_env): this team's sandbox sets P
 under which every `report` command compiles reportkit's modules again (~0.25-0.35 s); `--no-bytecode`
 measures that way.
 
+Last measured for `report render` (2026-11-30 03:38-03:43 UTC at 8b66655, two cores shared with other work,
+load average 1.6-2.3; `--render-only`): after a chapter edit median 3.05 s (min 2.69) vs raw median 2.39 s,
+ratio median 1.21x (min 1.19x) of 5 [<= 0.8x: missed]; cold median 1.41x [<= 1.5x]. `--no-bytecode`: edit
+median 3.38 s vs raw 2.50 s, 1.37x of 3. In one interleaved run of 6 (bytecode caches), the code before this
+session's render changes (7f76016) took median 3.33 s against 3.17 s (raw 2.33 s): 1.40x -> 1.36x.
+
+Where an edit render's time goes (measured 2026-11-30, processor time of each part alone): Python up to the
+first pandoc ~0.4 s (~0.65 s without bytecode caches); then, in parallel on the two cores, pandoc's HTML pass
+~1.7-2.1 s and its Typst pass ~1.2-1.5 s followed by the Typst compile ~0.7 s (a raw .typ of the same text:
+~0.5 s; no packages, embedded fonts only in both, so the difference is the document: labels, outline, show
+rules); then the output checks ~0.05 s and the parity check ~0.25 s (two pdftotext). Of each pandoc pass the
+filters take ~0.8 s (Typst) / ~1.1 s (HTML): crossref.lua ~0.35-0.4 s, vars.lua ~0.2 s in HTML, the others
+< 0.1 s each, the rest marshalling the document into each filter; citeproc ~0.15-0.4 s; reading the markdown
+~0.2 s. Tried and not kept: all filters in one Lua state (no faster: the cost is each walk's marshalling, not
+Lua's start-up), dropping filters with nothing to do (< 0.05 s a pass), GHC heap options (-A/-H: less GC but
+as much more mutator time, +60-200 MB per pandoc), CSL JSON for the bibliography (no faster). A cache of each
+included file's AST would save at most the ~0.2 s read per pass (less the JSON read back) and parses a split
+document differently (reference links, notes and automatic ids across files): not built.
+
 Usage: python bench/bench_preview.py [--runs N] [--saves N] [--render-only | --preview-only] [--no-bytecode]
 """
 
