@@ -15,6 +15,7 @@ HTML, scripts, styles, remote images) is refused.
 from __future__ import annotations
 
 import base64
+import os
 import json
 import re
 import subprocess
@@ -160,7 +161,7 @@ def finish_embedding(args: list[str], cwd: Path) -> bool:
     """Do to the HTML that ``args`` wrote what pandoc's ``--embed-resources`` does to it; False when the
     HTML needs more than this module does (then the caller runs pandoc)."""
     target = Path(args[args.index("--output") + 1])
-    folders = args[args.index("--resource-path") + 1].split(":") if "--resource-path" in args else ["."]
+    folders = args[args.index("--resource-path") + 1].split(os.pathsep) if "--resource-path" in args else ["."]
     html = embed_resources(target.read_text(encoding="utf-8"), [cwd / folder for folder in folders])
     if html is None:
         return False
