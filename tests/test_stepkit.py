@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import TESTS
 
 from reportkit.progress import Progress
@@ -102,3 +104,21 @@ def test_the_pool_starts_every_worker_with_the_listing(tmp_path):
     finally:
         pool.close()
     assert all(p.poll() is not None for p in pool.processes)
+
+
+def test_a_worker_that_exited_before_its_request_is_reported_with_what_it_printed(tmp_path):
+    """Writing the request to a worker that is gone already (an import error as it started) breaks the pipe:
+    reported as the worker's exit (after what it printed), not as a broken pipe (click turned that into a silent
+    exit 1)."""
+    from reportkit.steps import StepError
+
+    command = [sys.executable, "-c", "import sys; sys.exit(1)"]
+    pool = WorkerPool(Project.load(TESTS / "graph_project"), command, Progress(quiet=True), 1)
+    try:
+        pool._start(1)
+        worker = pool.processes[0]
+        worker.wait(timeout=30)
+        with pytest.raises(StepError, match="exited"):
+            pool._ask(worker, {"list": True})
+    finally:
+        pool.close()

@@ -249,8 +249,11 @@ class WorkerPool:
             log.add(line)
 
     def _ask(self, process: subprocess.Popen, request: dict) -> dict:
-        process.stdin.write(json.dumps(request) + "\n")
-        process.stdin.flush()
+        try:
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+        except BrokenPipeError:  # it exited before reading (an import error as it started): said below, as any exit
+            pass
         for line in process.stdout:
             if line.startswith(WORKER_MARK):
                 return json.loads(line[len(WORKER_MARK):])
