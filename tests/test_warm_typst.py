@@ -78,7 +78,7 @@ def test_each_compile_ages_typsts_cache_by_compiling_the_empty_document(tmp_path
     # the empty compiles age it so that only what each document's latest compile used stays
     import typst
 
-    from reportkit.engines.warm import CACHE_AGE
+    from reportkit.engines.warm import CACHE_AGE, MOST_SPARE
 
     warm = WarmTypst(tmp_path)
     first, second = warm.folder("first") / "first.typ", warm.folder("second") / "second.typ"
@@ -87,9 +87,11 @@ def test_each_compile_ages_typsts_cache_by_compiling_the_empty_document(tmp_path
     warm.compile(first, tmp_path / "first.pdf", 0)
     ager = warm._ager = Counting(warm._ager)
     warm.compile(first, tmp_path / "first.pdf", 0)
-    assert ager.count == CACHE_AGE - 2  # one document: all but one spare age step
+    # one document: at most MOST_SPARE (a preview compiles it twice a save: its quick PDF, then the full render)
+    assert ager.count == MOST_SPARE == 3
+    assert (1 + MOST_SPARE) * 2 < CACHE_AGE  # what the quick PDF's compile used stays until the next one
     warm.compile(second, tmp_path / "second.pdf", 0)
-    assert ager.count == CACHE_AGE - 2 + CACHE_AGE // 2 - 2  # two documents take turns: each compile ages less
+    assert ager.count == 2 * MOST_SPARE  # two documents take turns: each compile ages the cache as much
     assert (1 + CACHE_AGE // 2 - 2) * 2 < CACHE_AGE  # both documents' latest compiles stay
     second.write_text("#undefined-function()\n", encoding="utf-8")
     try:
@@ -98,7 +100,7 @@ def test_each_compile_ages_typsts_cache_by_compiling_the_empty_document(tmp_path
         pass
     else:
         raise AssertionError("the broken document compiled")
-    assert ager.count == CACHE_AGE - 2 + 2 * (CACHE_AGE // 2 - 2)  # a failed compile ages it too
+    assert ager.count == 3 * MOST_SPARE  # a failed compile ages it too
     assert (tmp_path / "first.pdf").read_bytes().startswith(b"%PDF")
 
 
