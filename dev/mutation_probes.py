@@ -216,7 +216,7 @@ PROBES = [
      "local text = text_of(entry.text)", 'local text = pandoc.utils.stringify(entry.text or "")', "tests/test_filters.py"),
     # the part server (engines/partserver.lua, partserver.py): a part as the pandoc executable renders it
     ("part server lets the writer make citations after citeproc", SRC + "engines/partserver.lua",
-     'local text = pandoc.write(doc, (citeproc and writes_citations) and to .. "-citations" or to, writer)',
+     'local text = pandoc.write(doc, (options["--citeproc"] and writes_citations) and to .. "-citations" or to, writer)',
      "local text = pandoc.write(doc, to, writer)", "tests/test_partserver.py"),
     ("part server without pandoc's abbreviations", SRC + "engines/partserver.lua",
      "reader_options = pandoc.ReaderOptions({ abbreviations = abbreviations, columns = 72 })",

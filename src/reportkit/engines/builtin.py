@@ -264,9 +264,10 @@ class BuiltinEngine(Engine):
         return wait
 
     def _start_pandoc_part(self, request: RenderRequest, args: list[str]) -> subprocess.Popen:
-        """A part's pandoc process, started once fewer than PARTS_AT_ONCE of them run, waiting for the oldest
-        first (its output is kept: waiting for it later gives the same). A preview's first quick page renders
-        each part as it was and as it is, in HTML and Typst: four at once peaked at ~780 MB for the preview."""
+        """A pandoc process for a pass the part server declined (``_start_served``), started once fewer than
+        PARTS_AT_ONCE of them run, waiting for the oldest first (its output is kept: waiting for it later gives
+        the same). A preview's first quick page renders each part as it was and as it is, in HTML and Typst:
+        four at once peaked at ~780 MB for the preview."""
         self._parts_running = [p for p in self._parts_running if p.poll() is None]
         while len(self._parts_running) >= PARTS_AT_ONCE:
             self._parts_running.pop(0).communicate()

@@ -191,14 +191,14 @@ def rendered_tag(tag: str, folders: list[Path]) -> str:
     name, closing = match.group(1), match.group(3)
     attributes = [(a.group(1), a.group(2) or "") for a in ATTRIBUTE.finditer(match.group(2))]
     if name.lower() == "img":
-        attributes = embedded_image(dict(attributes), attributes, folders)
+        attributes = embedded_image(attributes, folders)
     text = "".join(f" {key}" if not value else f' {key}="{value}"' for key, value in attributes)
     return f"<{name}{text}{' /' if closing else ''}>"
 
 
-def embedded_image(named: dict[str, str], attributes: list[tuple[str, str]], folders: list[Path]
-                   ) -> list[tuple[str, str]]:
-    """An ``<img>``'s attributes with its source embedded, as pandoc embeds it."""
+def embedded_image(attributes: list[tuple[str, str]], folders: list[Path]) -> list[tuple[str, str]]:
+    """An ``<img>``'s attributes (name, value; in order) with its source embedded, as pandoc embeds it."""
+    named = dict(attributes)
     source = named.get("src", "")
     if source.startswith("data:"):
         return attributes
