@@ -196,6 +196,17 @@ def test_what_the_embedding_cannot_do_as_pandoc_does_is_declined(tmp_path, html)
     assert embed_resources(html, [tmp_path]) is None
 
 
+SERVER_START = PartServer.start  # as the module defines it (tests replace it)
+
+
+def recording(served: list[bool]):
+    """PartServer.start, noting in ``served`` whether each pass was the server's (True) or left to pandoc."""
+    def start_noted(self, args):
+        wait = SERVER_START(self, args)
+        return lambda: served.append(wait()) or served[-1]
+    return start_noted
+
+
 # -- through the engine: a chapter of the fixture, as a preview's quick page renders it --------------------
 @pytest.mark.slow
 def test_a_chapter_is_served_with_reportkits_filters_as_pandoc_renders_it(fixture_project, monkeypatch):
@@ -219,11 +230,7 @@ def test_a_chapter_is_served_with_reportkits_filters_as_pandoc_renders_it(fixtur
     document = Document.read(project, project.main_inputs[0])
     chapter = (fixture_project / "chapters" / "_method.qmd").read_text(encoding="utf-8")
     cited = tuple(json.loads(engine.outline(document.stem).read_text(encoding="utf-8"))["cited"])
-    served, start = [], PartServer.start
-
-    def recording(self, args):
-        wait = start(self, args)
-        return lambda: served.append(wait()) or served[-1]
+    served = []
 
     def rendered(fmt: str, how: str):
         request = RenderRequest(document, ("html",), fixture_project / "scratch" / how, xref.links(document, []))
@@ -231,7 +238,7 @@ def test_a_chapter_is_served_with_reportkits_filters_as_pandoc_renders_it(fixtur
 
     try:
         for fmt in ("html", "pdf"):
-            monkeypatch.setattr(partserver.PartServer, "start", recording)
+            monkeypatch.setattr(partserver.PartServer, "start", recording(served))
             by_server = rendered(fmt, "server")
             monkeypatch.setattr(partserver.PartServer, "start", lambda self, args: lambda: False)
             by_pandoc = rendered(fmt, "pandoc")
@@ -255,13 +262,9 @@ def test_a_previews_typst_pass_of_the_whole_document_is_the_servers_and_the_same
     from reportkit.render import render
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    sources, served, start = {}, [], PartServer.start
+    sources, served = {}, []
 
-    def recording(self, args):
-        wait = start(self, args)
-        return lambda: served.append(wait()) or served[-1]
-
-    for how, starting in (("server", recording), ("pandoc", lambda self, args: lambda: False)):
+    for how, starting in (("server", recording(served)), ("pandoc", lambda self, args: lambda: False)):
         monkeypatch.setattr(partserver.PartServer, "start", starting)
         engine = BuiltinEngine(WarmTypst(fixture_project))
         try:
