@@ -20,7 +20,7 @@ from reportkit.errors import Problem
 from reportkit.language import words
 from reportkit.preview import LISTEN_SCRIPT, EventStream
 from reportkit.project import Project
-from reportkit.protocol import FILTER_METADATA, OUTLINE_READ, OUTLINE_WRITE, filter_settings
+from reportkit.protocol import FILTER_METADATA, OUTLINE_READ, OUTLINE_WRITE, filter_settings, hex_path
 from reportkit.quick import changed_include, cited_in, same_shape, splice
 from reportkit.source import Document
 
@@ -127,7 +127,7 @@ def crossref(markdown: str, tmp_path: Path, name: str, **settings: str) -> tuple
     """pandoc with the filters up to crossref.lua, writing this document's outline: (HTML, problems, outline)."""
     settings_all = filter_settings("", words("en"), {}, ["knuth1984"])
     outline = tmp_path / f"{name}.outline.json"
-    meta = {FILTER_METADATA: {**settings_all, OUTLINE_WRITE: str(outline), **settings}, "number-sections": True}
+    meta = {FILTER_METADATA: {**settings_all, OUTLINE_WRITE: hex_path(outline), **settings}, "number-sections": True}
     log = tmp_path / f"{name}.log.json"
     args = [pandoc_path(), "--from", MARKDOWN, "--to", "html", "--section-divs", "--number-sections",
             "--metadata-file", str(write_metadata(tmp_path / f"{name}.meta.json", meta)), "--log", str(log)]
@@ -146,12 +146,22 @@ def test_a_part_is_numbered_as_in_its_whole_document(tmp_path):
 
     alone, _, _ = crossref(PART, tmp_path, "alone")  # without the outline: numbered from one
     assert "Figure 1: Three" in text_of(alone)
-    html, problems, own = crossref(PART, tmp_path, "part", **{OUTLINE_READ: str(tmp_path / "whole.outline.json")})
+    html, problems, own = crossref(PART, tmp_path, "part", **{OUTLINE_READ: hex_path(tmp_path / "whole.outline.json")})
     assert problems == []  # @fig-a is defined in the whole document
     assert "2.1 Inner" in text_of(html) and "Figure 3: Three" in text_of(html)
     assert "See Figure 1, Figure 3 and Section 2.1" in text_of(html)
     assert own["labels"] == ["sec-inner", "fig-c"] and own["cited"] == ["knuth1984"]  # the part's own outline
     assert own["ids"] == ["fig-c", "refs", "sec-inner"]  # its own ids, not the whole document's
+
+
+def test_outline_files_are_found_under_paths_that_markdown_would_change(tmp_path):
+    """The outline's paths travel in the metadata file, which pandoc reads as markdown: underscores after a
+    slash (a staging folder's random name may hold one) were read as emphasis and dropped, "--" as a dash."""
+    folder = tmp_path / "_output" / ".staging-ab_c--d" / "it's"
+    folder.mkdir(parents=True)
+    crossref(WHOLE, folder, "whole")  # written where it was asked to be (crossref() reads it back)
+    html, problems, own = crossref(PART, folder, "part", **{OUTLINE_READ: hex_path(folder / "whole.outline.json")})
+    assert problems == [] and "2.1 Inner" in text_of(html) and own["labels"] == ["sec-inner", "fig-c"]
 
 
 # -- through a preview ---------------------------------------------------------------------------------

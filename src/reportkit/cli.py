@@ -121,11 +121,16 @@ def main() -> None:
               help="Report unresolved references, unknown variables, missing citations and includes "
                    "as warnings instead of failing.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings, errors and the files written.")
+@click.option("--whole", is_flag=True,
+              help="Render each stale document whole. By default the built-in engine renders a document in which "
+                   "only one included file (a chapter) changed since its last render by rendering that file alone "
+                   "and splicing it into the last HTML and Typst source, when that gives what a whole render gives.")
 @explain_option
 @jobs_option()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @project_command
-def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: bool, jobs: int, project: Project) -> None:
+def render(to: str, engine: str, allow_warnings: bool, quiet: bool, whole: bool, explain: bool, jobs: int,
+           project: Project) -> None:
     """Render the paper to PDF and HTML (or Word, JATS) in the output folder (default _output/).
 
     Only what is stale runs: the data check when data/ changed, the project's
@@ -156,12 +161,14 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, explain: boo
       report render --to pdf,html,docx,jats
       report render --allow-warnings --quiet
       report render --explain    # why each step ran or was skipped
+      report render --whole      # no splicing of one edited chapter
     """
+    from .engines import select_engine
     from .render import render as run_render
 
     try:
         run_render(project, formats_of(to), engine, strict=not allow_warnings, progress=Progress(quiet),
-                   explain=explain, jobs=jobs)
+                   explain=explain, jobs=jobs, engine=select_engine(engine, splice=not whole))
     except KeyboardInterrupt:
         click.echo("interrupted: previous outputs left unchanged", err=True)
         sys.exit(130)

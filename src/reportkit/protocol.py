@@ -21,12 +21,14 @@ The sides are reportkit's Python, its Lua filters and a project's own analysis:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 VALUE_CLASS = "reportkit-value"
 VALUE_NAME_ATTRIBUTE = "data-var"
 ANCHOR_PREFIX = "prov-"
 
 FILTER_METADATA = "reportkit-filters"
-OUTLINE_WRITE = "outline-write"  # filter settings: where crossref.lua writes what it numbered (JSON) ...
+OUTLINE_WRITE = "outline-write"  # filter settings (hex_path): where crossref.lua writes what it numbered (JSON) ...
 OUTLINE_READ = "outline-read"    # ... and where it reads a whole document's outline to number one part
 # In FILTER_METADATA, for `report check`'s pass, which writes nothing: the format the pass stands for, as
 # pandoc names its writer ("html", "typst"; conditions.lua shows that format's content), and a sign that the
@@ -78,5 +80,12 @@ def with_links_file(settings: dict, path: str) -> dict:
     the file in milliseconds (``pandoc.json.decode``); and markdown would turn a path's ``--`` or ``'`` into
     typography, which hex digits escape."""
     out = {key: value for key, value in settings.items() if key != LINKS}
-    out[LINKS_FILE] = path.encode("utf-8").hex()
+    out[LINKS_FILE] = hex_path(path)
     return out
+
+
+def hex_path(path: str | Path) -> str:
+    """A file's path as a filter setting: hex digits of its UTF-8 bytes (filters/lib/links-file.lua's path_of
+    decodes them). pandoc reads a metadata file's strings as markdown, which would turn a path's ``--`` or ``'`` into
+    typography and underscores into emphasis (``/_output/.staging-ab_c/`` lost both of them)."""
+    return str(path).encode("utf-8").hex()

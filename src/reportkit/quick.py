@@ -6,7 +6,7 @@ A quick page is made only when it is the page a full render would make:
 
 - the save changed included files only, and the document's expanded text differs from the last full
   render's (``BuiltinEngine.last_body``) inside one top-level include; its metadata (and the ids of the
-  other documents) are as they were;
+  other documents) are as they were; it defines no reference links or notes (``DOCUMENT_WIDE``);
 - the part is rendered as it was and as it is, each numbered and cited with the whole document's
   outline (crossref.lua's numbers, ids and cited keys); the part as it was must occur exactly once in the
   last page (so its place, numbers and citations are the page's), and the part as it is must report no
@@ -26,21 +26,26 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .engines.base import RenderRequest
-from .engines.builtin import BuiltinEngine, PartOutput
 from .errors import Location, ReportError
 from .project import Project
 from .reproducible import source_date_epoch
 from .source import Document
 from . import xref
 
+if TYPE_CHECKING:  # the built-in engine's splicing render (engines/incremental.py) uses this module's rules
+    from .engines.builtin import BuiltinEngine, PartOutput
+
 REMEMBERED = 8  # part renderings kept: a chapter's last one, in both formats, is the next save's "before"
 CITATION = re.compile(r"@\{?([\w:.#$%&+?<>~/-]*\w)")  # pandoc's citation keys (inner punctuation allowed)
 HEADING = re.compile(r"<h[1-6][^>]*>.*?</h[1-6]>", re.S)
 # footnotes and margin notes (filters/notes.lua) are numbered through the whole document
 NOTES = ('role="doc-noteref"', '"margin-note-ref"')
+# what pandoc resolves across the whole document, so that a part alone renders it differently: reference
+# link and note definitions ("[label]: url", "[^note]: text"); a document with none has nothing to resolve
+DOCUMENT_WIDE = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.M)
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Change:
     before: str
     after: str
     where: Location
+    file: str  # the included file (as its lines' locations name it)
 
 
 def changed_include(before: str, document: Document) -> Change | None:
@@ -68,7 +74,8 @@ def changed_include(before: str, document: Document) -> Change | None:
     old_end = len(old) - (len(new) - end)
     if old_end < start or old[:start] != new[:start] or old[old_end:] != new[end:]:
         return None
-    return Change("\n".join(old[start:old_end]), "\n".join(new[start:end]), where)
+    file = next((loc.file for loc in locations[start:end] if len(loc.chain) == 1), where.file)
+    return Change("\n".join(old[start:old_end]), "\n".join(new[start:end]), where, str(file))
 
 
 def splice(whole: str, before: str, after: str) -> str | None:
@@ -147,7 +154,8 @@ class QuickPages:
             before = base.read_text(encoding="utf-8")
             if before == document.expanded.body:
                 continue
-            if document.problems or document.cells or not self._only_includes(changed, document):
+            if document.problems or document.cells or DOCUMENT_WIDE.search(document.expanded.body) \
+                    or not self._only_includes(changed, document):
                 return None
             change = changed_include(before, document)
             if change is None:

@@ -29,12 +29,13 @@ from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, EngineError, Lo
 from ..metadata import NAMED_DATE_FORMATS, deep_merge, format_date, normalize_authors, parse_date
 from ..progress import Progress
 from ..project import PATH_KEYS, QUARTO_FORMAT, output_name, resolve_path
-from ..protocol import CHECK_PASS, FILTER_METADATA, OUTLINE_READ, OUTLINE_WRITE, filter_settings
+from ..protocol import CHECK_PASS, FILTER_METADATA, OUTLINE_READ, OUTLINE_WRITE, filter_settings, hex_path
 from ..reproducible import source_date_epoch
 from ..versions import distribution_version, executable_version
 from ..source import Document
 from .base import Engine, RenderRequest, RenderResult, located, package_file, write_metadata
 from .support import refusals
+from .incremental import SPLICED, RenderMemory, context_key, spliced_render
 from .partserver import PartServer
 from .svgpng import shim
 from .warm import WarmTypst
@@ -44,6 +45,7 @@ MARKDOWN = "markdown-implicit_header_references"
 FILTERS = ("conditions.lua", "cells.lua", "tables.lua", "elsewhere.lua", "crossref.lua", "callouts.lua", "notes.lua", "vars.lua")
 AFTER_CITEPROC = ("links.lua",)  # filters that read citeproc's output
 PARTS_AT_ONCE = 2  # parts' pandoc processes running at once (each ~190 MB; a first quick page starts four)
+OUTLINE = "outline.json"  # where a render's HTML pass writes the outline its RenderMemory keeps (in .work)
 PART_FILTER = "part.lua"  # last, for a part of a document rendered alone (start_part)
 # `report check`'s pass: the filters up to the last one that reports problems (only crossref.lua
 # reports any; those after it only transform, and a check writes nothing). tests/test_filters.py holds
@@ -118,16 +120,21 @@ class BuiltinEngine(Engine):
 
     name = "builtin"
 
-    def __init__(self, warm: WarmTypst | None = None):
+    def __init__(self, warm: WarmTypst | None = None, splice: bool = True):
         self.warm = warm  # a long-lived process's Typst compilers (report preview); None: compile cold
+        # report render (no warm compilers): a document whose last render differs in one included file
+        # only is rendered by splicing that file's part into it (incremental.py); False: always whole
+        self.splice = splice
         self._parts_running: list[subprocess.Popen] = []  # start_part's processes, oldest first
-        self._parts: PartServer | None = None  # start_part's pandoc, for the project it ran in
+        # start_part's pandoc processes (part servers), for the project they run in: one for a preview
+        # (it lives beside the preview's full renders); one per format for a render's splice (two cores)
+        self._parts: dict[str, PartServer] = {}
 
     def close(self) -> None:
-        """Stop what a long-lived engine (a preview's) keeps running: its part server."""
-        if self._parts is not None:
-            self._parts.close()
-            self._parts = None
+        """Stop what the engine keeps running: its part servers."""
+        for server in self._parts.values():
+            server.close()
+        self._parts = {}
 
     def inputs(self) -> list[Path]:
         return engine_files()
@@ -142,10 +149,16 @@ class BuiltinEngine(Engine):
         refused = refusals(request.document)
         if refused:
             raise StrictnessError(refused)
-        result = RenderResult()
         work = request.staging / ".work"
         work.mkdir(parents=True, exist_ok=True)
         stem = request.document.stem
+        memory = context = None
+        if self._remembers(request):
+            memory, context = RenderMemory(request.project.root, stem), context_key(self, request)
+            spliced = spliced_render(self, request, memory, context, progress)
+            if spliced is not None:
+                return spliced
+        result = RenderResult()
         body = work / "body.md"
         body.write_text(request.document.expanded.body, encoding="utf-8")
         logs: list[Path] = []
@@ -193,14 +206,26 @@ class BuiltinEngine(Engine):
                               "alongside the PDF" if "pdf" in request.formats else "")
         for log in logs:
             result.problems += self.problems(request, log)
+        if memory is not None:  # the next render may splice into this one, if it has nothing to report
+            if result.problems:
+                memory.forget()
+            else:
+                memory.save(context, request.document.expanded.body, work / OUTLINE, result.outputs["html"],
+                            result.sources["pdf"])
         if self.warm and "html" in request.formats:  # what the outline describes, for the next quick page
             self.last_body(stem).write_text(request.document.expanded.body, encoding="utf-8")
             self.last_metadata(stem).write_text(self.metadata_snapshot(request), encoding="utf-8")
             if "pdf" in request.formats:
                 shutil.copyfile(result.sources["pdf"], self.last_typst(stem))
-        if self._parts is not None:  # between a preview's saves: a server that has grown is replaced
-            self._parts.renew_if_grown()
+        for server in self._parts.values():  # between a preview's saves: a server that has grown is replaced
+            server.renew_if_grown()
         return result
+
+    def _remembers(self, request: RenderRequest) -> bool:
+        """Whether this render may splice into the document's last one and is remembered for the next
+        (incremental.py): a render (a preview, with its warm compilers, renders whole and makes quick pages
+        instead) of exactly the formats a splice makes."""
+        return self.splice and self.warm is None and sorted(request.formats) == sorted(SPLICED)
 
     # -- parts (a preview's quick page) ---------------------------------------------------
     def outline(self, stem: str) -> Path:
@@ -225,20 +250,21 @@ class BuiltinEngine(Engine):
         """The document's HTML metadata as JSON text (what ``last_metadata`` holds)."""
         return json.dumps(self.metadata(request, "html"), sort_keys=True, default=str)
 
-    def start_part(self, request: RenderRequest, name: str, text: str, fmt: str, cited: tuple[str, ...]
-                   ) -> Callable[[], PartOutput]:
+    def start_part(self, request: RenderRequest, name: str, text: str, fmt: str, cited: tuple[str, ...],
+                   whole: Path | None = None) -> Callable[[], PartOutput]:
         """Start rendering one part of the document alone (``text``: its markdown; ``fmt``: "html" or "pdf",
-        which gives Typst), numbered as the warm engine's last full render of the document numbered it (its
-        outline), with ``cited`` as the cited entries (the whole document's keys, or those of them the part
-        may cite). Files go to ``request.staging`` under ``name``. Returns the function that waits for the part."""
+        which gives Typst), numbered as the last full render of the document numbered it (its outline,
+        ``whole``: by default the warm engine's), with ``cited`` as the cited entries (the whole document's
+        keys, or those of them the part may cite). Files go to ``request.staging`` under ``name``; the cited
+        entries are kept beside the outline. Returns the function that waits for the part."""
         work = request.staging
         work.mkdir(parents=True, exist_ok=True)
         body, log, outline = work / f"{name}.md", work / f"{name}.log.json", work / f"{name}.outline.json"
         target = work / f"{name}.{'typ' if fmt == 'pdf' else 'html'}"
         body.write_text(text, encoding="utf-8")
-        stem = request.document.stem
-        entries = self.warm.folder(stem) / "entries" / f"{hashlib.sha256(chr(0).join(cited).encode()).hexdigest()[:16]}.json"
-        part = Part(self.outline(stem), cited, outline, entries)
+        whole = whole or self.outline(request.document.stem)
+        entries = whole.parent / "entries" / f"{hashlib.sha256(chr(0).join(cited).encode()).hexdigest()[:16]}.json"
+        part = Part(whole, cited, outline, entries)
         wait = self._start_served(request, self._args(request, body, work, fmt, target, log, part), fmt)
 
         def finish() -> PartOutput:
@@ -253,10 +279,12 @@ class BuiltinEngine(Engine):
         part server (``partserver.py``; passes run one after the other there, without pandoc's start-up
         and with the metadata it parsed before), else, when the server declines it, in a pandoc process
         once fewer than PARTS_AT_ONCE of them run. Returns the function that waits for it."""
-        if self._parts is None or self._parts.cwd != request.project.root:
+        lane = "all" if self.warm else fmt
+        if any(server.cwd != request.project.root for server in self._parts.values()):
             self.close()
-            self._parts = PartServer(pandoc_path(), request.project.root)
-        served = self._parts.start(args)
+        if lane not in self._parts:
+            self._parts[lane] = PartServer(pandoc_path(), request.project.root)
+        served = self._parts[lane].start(args)
 
         def wait() -> None:
             if not served():
@@ -348,15 +376,17 @@ class BuiltinEngine(Engine):
         A preview's HTML pass of the whole document writes its outline (``outline``)."""
         meta = self.metadata(request, fmt)
         if part is not None:
-            meta[FILTER_METADATA][OUTLINE_READ] = str(part.whole)
-            meta[FILTER_METADATA][OUTLINE_WRITE] = str(part.outline)
+            meta[FILTER_METADATA][OUTLINE_READ] = hex_path(part.whole)
+            meta[FILTER_METADATA][OUTLINE_WRITE] = hex_path(part.outline)
             entries = part.entries and cited_entries(meta, part.cited, pandoc_path(), part.entries)
             if entries:
                 meta["bibliography"] = str(entries)
             if part.cited:  # cited as in the whole document, with links to its list (part.lua drops the part's)
                 meta["nocite"] = ", ".join(f"@{key}" for key in part.cited)
         elif self.warm and fmt == "html":
-            meta[FILTER_METADATA][OUTLINE_WRITE] = str(self.outline(request.document.stem))
+            meta[FILTER_METADATA][OUTLINE_WRITE] = hex_path(self.outline(request.document.stem))
+        elif fmt == "html" and self._remembers(request):  # the outline, for RenderMemory
+            meta[FILTER_METADATA][OUTLINE_WRITE] = hex_path(work / OUTLINE)
         args = [str(body), "--from", MARKDOWN, "--metadata-file", str(write_metadata(work / f"meta-{fmt}{'-' + body.stem if part else ''}.yml", meta)),
                 "--log", str(log)]
         for name in FILTERS:

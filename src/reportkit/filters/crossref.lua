@@ -803,7 +803,8 @@ end
 ---------------------------------------------------------------------------------------
 -- The outline: written for the whole document, read back when numbering one of its parts.
 ---------------------------------------------------------------------------------------
-local outline_write, outline_read
+local outline_write, outline_read  -- their paths, hex-encoded in the settings (lib/links-file.lua's path_of)
+local _, path_of = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "lib", "links-file.lua" }))
 
 local function integers(value)  -- JSON numbers come back as floats; levels and counts are integers
   if type(value) == "number" then return math.tointeger(value) or value end
@@ -841,8 +842,8 @@ local function read_settings(meta)
   local settings = meta["reportkit-filters"] or {}
   if settings["doc-dir"] then doc_dir = pandoc.utils.stringify(settings["doc-dir"]) end
   given_keys = settings["citation-keys"]
-  outline_write = settings["outline-write"] and pandoc.utils.stringify(settings["outline-write"])
-  outline_read = settings["outline-read"] and pandoc.utils.stringify(settings["outline-read"])
+  outline_write = settings["outline-write"] and path_of(settings["outline-write"])
+  outline_read = settings["outline-read"] and path_of(settings["outline-read"])
   checking = settings["check"] ~= nil
   for key, value in pairs(settings["words"] or {}) do words[key] = pandoc.utils.stringify(value) end
   for key, value in pairs(meta.crossref or {}) do

@@ -1,0 +1,207 @@
+"""``report render``'s incremental path for the built-in engine: a document whose last render differs from
+this one in one included file only (a chapter was edited) is rendered by rendering that file's part alone,
+in HTML and in Typst, and splicing it into the last render's page and Typst source; Typst then compiles
+the spliced source (cold, as a whole render does).
+
+This is the preview's quick page (quick.py) made a render, under the same rules, which make the spliced
+outputs the bytes a whole render makes:
+
+- everything the render reads besides the document's included files is as it was: the other inputs'
+  contents, the engine's files and tools, both formats' metadata, the other documents' ids, the formats
+  and the timestamp (:func:`context_key`); the last render reported no problem;
+- the document's text differs inside one top-level include only (``quick.changed_include``), and the
+  document defines no reference links or notes (:data:`quick.DOCUMENT_WIDE`), which pandoc resolves across
+  the whole document;
+- the part is rendered as it was and as it is, numbered and cited with the last render's outline; the part
+  as it was must occur exactly once in the last page and Typst source, and the part as it is must keep the
+  same shape (``quick.same_shape``: no problems, the same labels, ids, cited keys and headings, no notes).
+
+Otherwise the document is rendered whole. The last render's state (:class:`RenderMemory`) is kept in
+``.reportkit/render/<stem>/``: its expanded text, outline, page, Typst source, the last spliced parts (the
+next edit's parts as they were) and ``state.json``, written last, with the context key and each file's
+digest; a file that does not match its digest (an interrupted write, an edit by hand) means no splice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from .. import __version__
+from ..progress import Progress
+from ..quick import DOCUMENT_WIDE, Change, changed_include, cited_in, same_shape, splice
+from ..reproducible import source_date_epoch
+from ..state import STATE_DIR, write_json
+from ..versions import distribution_version
+from .base import RenderRequest, RenderResult
+
+if TYPE_CHECKING:
+    from .builtin import BuiltinEngine, PartOutput
+
+SPLICED = ("html", "pdf")  # the formats a render must ask for (no more, no fewer) to be spliced
+FOLDER = "render"  # under STATE_DIR: one folder per document
+FILES = {"body": "body.md", "outline": "outline.json", "page": "page.html", "typst": "source.typ",
+         "parts": "parts.json"}
+STATE = "state.json"
+SPLICE_FORMAT = {"html": "html", "pdf": "typst"}  # a part's format -> the kind of text it is spliced into
+
+
+@dataclass
+class Remembered:
+    """The last render of a document, as :meth:`RenderMemory.load` found it intact."""
+
+    body: str
+    outline: Path
+    page: str
+    typst: str
+    parts: dict  # fmt -> {"sha": digest of the part's markdown, "output": PartOutput's fields}: the last spliced part
+
+
+class RenderMemory:
+    """What the built-in engine's last render of the document ``stem`` was made from and made."""
+
+    def __init__(self, root: Path, stem: str):
+        self.folder = root / STATE_DIR / FOLDER / stem
+
+    def load(self, context: str) -> Remembered | None:
+        """The last render, when it was made in ``context`` and every file is as it was written; else None."""
+        try:
+            state = json.loads((self.folder / STATE).read_text(encoding="utf-8"))
+            if state.get("context") != context:
+                return None
+            contents = {}
+            for name, file in FILES.items():
+                data = (self.folder / file).read_bytes()
+                if hashlib.sha256(data).hexdigest() != state["files"][name]:
+                    return None
+                contents[name] = data.decode("utf-8")
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return Remembered(contents["body"], self.folder / FILES["outline"], contents["page"], contents["typst"],
+                          json.loads(contents["parts"]))
+
+    def save(self, context: str, body: str, outline: Path, page: Path, typst: Path, parts: dict | None = None) -> None:
+        """Remember a render made in ``context``: ``state.json`` is removed first and written last."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / STATE).unlink(missing_ok=True)
+        contents = {"body": body.encode("utf-8"), "outline": outline.read_bytes(), "page": page.read_bytes(),
+                    "typst": typst.read_bytes(), "parts": json.dumps(parts or {}, sort_keys=True).encode("utf-8")}
+        for name, data in contents.items():
+            target = self.folder / FILES[name]
+            if not (target.is_file() and target.read_bytes() == data):  # the outline is often its own source
+                target.write_bytes(data)
+        write_json(self.folder / STATE, {"context": context,
+                                         "files": {n: hashlib.sha256(d).hexdigest() for n, d in contents.items()}})
+
+    def forget(self) -> None:
+        """No splice next time (the render had problems, or was not of :data:`SPLICED`)."""
+        (self.folder / STATE).unlink(missing_ok=True)
+
+
+def context_key(engine: BuiltinEngine, request: RenderRequest) -> str:
+    """A digest of everything a render of ``request`` reads except the document's included files: the
+    contents of its other inputs (main file, settings, variables, bibliography, CSL, images...), the
+    engine's files and tools, both formats' metadata, the other documents' ids, formats and timestamp."""
+    from .builtin import engine_files, pandoc_path
+
+    document, project = request.document, request.project
+    included = {project.relative(f) for f in document.expanded.files[1:]}
+    digest = hashlib.sha256()
+    pandoc = Path(pandoc_path())
+    stat = pandoc.stat()
+    digest.update(f"reportkit={__version__}|pandoc={pandoc}|{stat.st_size}|{stat.st_mtime_ns}|"
+                  f"typst={distribution_version('typst')}|formats={','.join(sorted(request.formats))}|"
+                  f"epoch={source_date_epoch(project.root)}\0".encode())
+    files = [project.root / name for name in document.inputs if name not in included] + engine_files()
+    for path in files:
+        digest.update(str(path).encode() + b"\0" + (path.read_bytes() if path.is_file() else b"(absent)") + b"\0")
+    for fmt in SPLICED:
+        digest.update(json.dumps(engine.metadata(request, fmt), sort_keys=True, default=str).encode() + b"\0")
+    digest.update(json.dumps(request.links, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: RenderMemory, context: str,
+                   progress: Progress) -> RenderResult | None:
+    """Render ``request`` by splicing the one changed part into the last render (see the module's docstring);
+    None when it cannot be (then nothing in the staging folder is an output yet). When the document's
+    text differs from the last render's inside one included file but is rendered whole, the progress
+    says why."""
+    document = request.document
+    last = memory.load(context)
+    if last is None or document.problems or document.cells:
+        return None
+    change = changed_include(last.body, document)
+    if change is None:
+        return None
+    if DOCUMENT_WIDE.search(document.expanded.body):
+        return whole(progress, change, "the document defines reference links or notes, which pandoc resolves "
+                     "across the whole document")
+    stem, work = document.stem, request.staging / ".work"
+    started = time.perf_counter()
+    cited = tuple(json.loads(last.outline.read_text(encoding="utf-8")).get("cited") or [])
+    parts_request = RenderRequest(document, request.formats, work / "parts", request.links)
+    waits: dict[str, dict[str, Callable[[], PartOutput]]] = {}
+    try:
+        for fmt in SPLICED:
+            waits[fmt] = {name: remembered(last, fmt, text) or engine.start_part(
+                parts_request, f"{fmt}-{name}", text, fmt, cited_in(text, cited), last.outline)
+                for name, text in (("before", change.before), ("after", change.after))}
+        parts = {fmt: {name: wait() for name, wait in named.items()} for fmt, named in waits.items()}
+    finally:
+        engine.close()
+    outputs = {}
+    for fmt, text in (("html", last.page), ("pdf", last.typst)):
+        before, after = parts[fmt]["before"], parts[fmt]["after"]
+        if not same_shape(before, after, fmt):
+            return whole(progress, change, "the edit changes what the rest of the document shows of it (its "
+                         "headings, labels, ids, cited works or notes), or a problem was found")
+        spliced = splice(text, before.text, after.text)
+        if spliced is None:
+            return whole(progress, change, f"its {SPLICE_FORMAT[fmt]} as it was is not found once in the last render")
+        outputs[fmt] = spliced
+    progress.done(f"pandoc -> {stem}.html, {stem}.typ: {change.file} only, spliced into the last render",
+                  time.perf_counter() - started)
+    result = RenderResult()
+    page = request.staging / f"{stem}.html"
+    page.write_text(outputs["html"], encoding="utf-8")
+    typ = work / f"{stem}.typ"
+    typ.write_text(outputs["pdf"], encoding="utf-8")
+    pdf = request.staging / f"{stem}.pdf"
+    with progress.step(f"typst -> {stem}.pdf"):
+        engine.typst(request, typ, pdf)
+    result.outputs = {"pdf": pdf, "html": page}
+    result.sources["pdf"] = typ
+    memory.save(context, document.expanded.body, last.outline, page, typ,
+                {fmt: {"sha": digest(change.after), "output": kept(parts[fmt]["after"])} for fmt in SPLICED})
+    return result
+
+
+def whole(progress: Progress, change: Change, reason: str) -> None:
+    """No splice (returns None), and the progress says why."""
+    progress.info(f"  {change.file} changed; the document is rendered whole: {reason}")
+    return None
+
+
+def remembered(last: Remembered, fmt: str, text: str) -> Callable[[], PartOutput] | None:
+    """The last splice's part in ``fmt``, when its markdown was ``text`` (the next edit's part as it was)."""
+    from .builtin import PartOutput
+
+    part = last.parts.get(fmt)
+    if not part or part.get("sha") != digest(text):
+        return None
+    output = PartOutput(problems=[], **part["output"])
+    return lambda: output
+
+
+def kept(part: PartOutput) -> dict:
+    """What :func:`remembered` gives back of a spliced part (which had no problems)."""
+    return {"text": part.text, "labels": part.labels, "cited": part.cited, "ids": part.ids}
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,122 @@
+"""`report render` after a one-chapter edit (engines/incremental.py): the edited chapter is rendered alone and
+spliced into the last render, and the outputs are byte for byte those of a whole render; an edit that a
+part alone cannot render as the whole document would is rendered whole, and says why."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reportkit.engines.incremental import FILES, STATE, RenderMemory
+
+from conftest import FIXTURE, run_report
+
+SPLICED = "only, spliced into the last render"
+WHOLE = "the document is rendered whole"
+CHAPTER = Path("chapters") / "_method.qmd"
+OUTPUTS = ("paper.html", "paper.pdf")
+
+
+@pytest.fixture
+def projects(tmp_path, monkeypatch):
+    """Two copies of the fixture project: one rendered with splices, one always rendered whole."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the fixture is no git repository: PDFs dated alike
+    copies = []
+    for name in ("spliced", "whole"):
+        target = tmp_path / name
+        shutil.copytree(FIXTURE, target, ignore=shutil.ignore_patterns("_output", ".reportkit"))
+        copies.append(target)
+    render(copies[0])
+    return copies
+
+
+def render(project: Path, *options: str) -> str:
+    result = run_report("render", "--engine", "builtin", *options, project=project)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def edit(project: Path, old: str, new: str, chapter: Path = CHAPTER) -> None:
+    path = project / chapter
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def assert_same_outputs(spliced: Path, whole: Path) -> None:
+    for name in OUTPUTS:
+        assert (spliced / "_output" / name).read_bytes() == (whole / "_output" / name).read_bytes(), name
+
+
+def test_edits_of_one_chapter_are_spliced_into_the_last_render_as_a_whole_render_makes_them(projects):
+    spliced, whole = projects
+    edits = [("Everything above", "Everything shown above"),  # prose, in a callout
+             (": Items in the fixture", ": Items counted in the fixture"),  # a table's caption
+             ("equals @eq-sum:", "equals @eq-sum (see @sec-intro and @fig-bars):")]  # references elsewhere
+    for old, new in edits:
+        for project in projects:
+            edit(project, old, new)
+        output = render(spliced)
+        assert f"chapters/_method.qmd {SPLICED}" in output
+        assert SPLICED not in render(whole, "--whole")
+        assert_same_outputs(spliced, whole)
+    assert "Items counted in the fixture" in (spliced / "_output" / "paper.html").read_text(encoding="utf-8")
+
+
+def test_a_memory_whose_files_changed_or_that_was_made_otherwise_is_not_used(tmp_path):
+    memory = RenderMemory(tmp_path, "paper")
+    sources = {name: tmp_path / f"in-{name}" for name in ("outline", "page", "typst")}
+    for name, path in sources.items():
+        path.write_text(f"{name} text", encoding="utf-8")
+    memory.save("context-1", "body", sources["outline"], sources["page"], sources["typst"])
+    last = memory.load("context-1")
+    assert last is not None and last.body == "body" and last.page == "page text" and last.typst == "typst text"
+    assert memory.load("context-2") is None  # another tool, setting or input
+    page = memory.folder / FILES["page"]
+    page.write_text("page text, edited", encoding="utf-8")
+    assert memory.load("context-1") is None  # not what the render wrote
+    page.write_text("page text", encoding="utf-8")
+    assert memory.load("context-1") is not None
+    memory.forget()
+    assert not (memory.folder / STATE).exists() and memory.load("context-1") is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("old, new, why", [
+    ("# Method {#sec-method}", "# Method {#sec-method}\n\n## A new section\n\nText.", "headings, labels"),
+    ("equals @eq-sum:", "equals @eq-sum [@knuth1984]:", "cited works"),
+    ("Everything above", "Everything above[^a]\n\n[^a]: A note.", "reference links or notes"),
+])
+def test_an_edit_that_a_part_alone_renders_otherwise_is_rendered_whole(projects, old, new, why):
+    spliced, whole = projects
+    for project in projects:
+        edit(project, old, new)
+    output = render(spliced)
+    assert SPLICED not in output and WHOLE in output and why in output
+    render(whole, "--whole")
+    assert_same_outputs(spliced, whole)
+
+
+@pytest.mark.slow
+def test_a_render_with_problems_or_another_input_changed_is_not_spliced_into(projects):
+    spliced, _ = projects
+    edit(spliced, "Everything above", "Everything above (@sec-nowhere)")
+    output = render(spliced, "--allow-warnings")
+    assert "sec-nowhere" in output and SPLICED not in output
+    assert not (spliced / ".reportkit" / "render" / "paper" / STATE).exists()  # nothing to splice into next
+    edit(spliced, "Everything above (@sec-nowhere)", "Everything above")
+    assert SPLICED not in render(spliced)  # whole, and remembered again
+    bib = spliced / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("{Addison-Wesley}", "{Addison-Wesley Professional}"),
+                   encoding="utf-8")
+    edit(spliced, "Everything above", "Everything shown above")
+    output = render(spliced)
+    assert SPLICED not in output and WHOLE not in output  # the bibliography changed: not the last render's context
+    assert "Addison-Wesley Professional" in " ".join((spliced / "_output" / "paper.html").read_text(encoding="utf-8").split())
+    edit(spliced, "Everything shown above", "Everything written above")
+    assert SPLICED in render(spliced)
+    state = json.loads((spliced / ".reportkit" / "render" / "paper" / STATE).read_text(encoding="utf-8"))
+    assert set(state["files"]) == set(FILES)
