@@ -120,3 +120,39 @@ def test_a_render_with_problems_or_another_input_changed_is_not_spliced_into(pro
     assert SPLICED in render(spliced)
     state = json.loads((spliced / ".reportkit" / "render" / "paper" / STATE).read_text(encoding="utf-8"))
     assert set(state["files"]) == set(FILES)
+
+
+@pytest.mark.slow
+def test_a_reference_link_defined_in_another_file_is_rendered_whole(projects):
+    """pandoc resolves a reference link with its definition anywhere in the document; a part alone would
+    show "[the guide][guide]" as text."""
+    spliced, whole = projects
+    for project in projects:
+        edit(project, "{{< include chapters/_method.qmd >}}",
+             "{{< include chapters/_method.qmd >}}\n\n[guide]: https://example.org/guide", Path("paper.qmd"))
+    render(spliced)
+    for project in projects:
+        edit(project, "Everything above", "Everything in [the guide][guide] above")
+    output = render(spliced)
+    assert SPLICED not in output and "reference links or notes" in output
+    render(whole, "--whole")
+    assert_same_outputs(spliced, whole)
+    html = (spliced / "_output" / "paper.html").read_text(encoding="utf-8")
+    assert 'href="https://example.org/guide"' in html
+
+
+@pytest.mark.slow
+def test_a_second_chapter_edited_after_a_splice_of_the_first_is_spliced_as_itself(projects):
+    spliced, whole = projects
+    for project in projects:
+        (project / "chapters" / "_more.qmd").write_text("# More {#sec-more}\n\nMore text, by hand.\n", encoding="utf-8")
+        edit(project, "{{< include chapters/_method.qmd >}}",
+             "{{< include chapters/_method.qmd >}}\n\n{{< include chapters/_more.qmd >}}", Path("paper.qmd"))
+    render(spliced)
+    for chapter, old, new in ((CHAPTER, "Everything above", "Everything shown above"),
+                              (Path("chapters") / "_more.qmd", "More text", "More words")):
+        for project in projects:
+            edit(project, old, new, chapter)
+        assert f"{chapter.as_posix()} {SPLICED}" in render(spliced)
+        render(whole, "--whole")
+        assert_same_outputs(spliced, whole)
