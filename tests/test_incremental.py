@@ -156,3 +156,15 @@ def test_a_second_chapter_edited_after_a_splice_of_the_first_is_spliced_as_itsel
         assert f"{chapter.as_posix()} {SPLICED}" in render(spliced)
         render(whole, "--whole")
         assert_same_outputs(spliced, whole)
+
+
+@pytest.mark.slow
+def test_raw_typst_that_fails_in_a_spliced_chapter_is_refused_at_its_line_and_the_outputs_stay(projects):
+    spliced, _ = projects
+    before = {name: (spliced / "_output" / name).read_bytes() for name in OUTPUTS}
+    edit(spliced, "Everything above", "Everything above\n\n```{=typst}\n#not-defined-anywhere()\n```\n")
+    result = run_report("render", "--engine", "builtin", project=spliced)
+    assert result.exit_code == 3, result.output
+    assert SPLICED in result.output  # Typst's error came from the spliced source's compile
+    assert "chapters/_method.qmd:" in result.output and "not-defined-anywhere" in result.output
+    assert {name: (spliced / "_output" / name).read_bytes() for name in OUTPUTS} == before

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
+from concurrent.futures import Future, wait as wait_futures
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -146,39 +148,54 @@ def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: Render
     cited = tuple(json.loads(last.outline.read_text(encoding="utf-8")).get("cited") or [])
     parts_request = RenderRequest(document, request.formats, work / "parts", request.links)
     waits: dict[str, dict[str, Callable[[], PartOutput]]] = {}
+    for fmt in ("pdf", "html"):  # the Typst part first: the PDF's compile then runs beside the HTML part
+        waits[fmt] = {name: remembered(last, fmt, text) or engine.start_part(
+            parts_request, f"{fmt}-{name}", text, fmt, cited_in(text, cited), last.outline)
+            for name, text in (("before", change.before), ("after", change.after))}
+    parts: dict[str, dict[str, PartOutput]] = {}
+    typ, pdf, page = work / f"{stem}.typ", request.staging / f"{stem}.pdf", request.staging / f"{stem}.html"
+    compiling: Future | None = None
     try:
-        for fmt in SPLICED:
-            waits[fmt] = {name: remembered(last, fmt, text) or engine.start_part(
-                parts_request, f"{fmt}-{name}", text, fmt, cited_in(text, cited), last.outline)
-                for name, text in (("before", change.before), ("after", change.after))}
-        parts = {fmt: {name: wait() for name, wait in named.items()} for fmt, named in waits.items()}
+        for fmt, whole_text, target in (("pdf", last.typst, typ), ("html", last.page, page)):
+            parts[fmt] = {name: wait() for name, wait in waits[fmt].items()}
+            before, after = parts[fmt]["before"], parts[fmt]["after"]
+            if not same_shape(before, after, fmt):
+                return whole(progress, change, "the edit changes what the rest of the document shows of it (its "
+                             "headings, labels, ids, cited works or notes), or a problem was found")
+            spliced = splice(whole_text, before.text, after.text)
+            if spliced is None:
+                return whole(progress, change, f"its {SPLICE_FORMAT[fmt]} as it was is not found once in the last render")
+            target.write_text(spliced, encoding="utf-8")
+            if fmt == "pdf":
+                compiling = compile_beside(engine, request, typ, pdf)
+        progress.done(f"pandoc -> {stem}.html, {stem}.typ: {change.file} only, spliced into the last render",
+                      time.perf_counter() - started)
+        progress.done(f"typst -> {stem}.pdf", compiling.result(), "alongside the HTML part")
     finally:
         engine.close()
-    outputs = {}
-    for fmt, text in (("html", last.page), ("pdf", last.typst)):
-        before, after = parts[fmt]["before"], parts[fmt]["after"]
-        if not same_shape(before, after, fmt):
-            return whole(progress, change, "the edit changes what the rest of the document shows of it (its "
-                         "headings, labels, ids, cited works or notes), or a problem was found")
-        spliced = splice(text, before.text, after.text)
-        if spliced is None:
-            return whole(progress, change, f"its {SPLICE_FORMAT[fmt]} as it was is not found once in the last render")
-        outputs[fmt] = spliced
-    progress.done(f"pandoc -> {stem}.html, {stem}.typ: {change.file} only, spliced into the last render",
-                  time.perf_counter() - started)
-    result = RenderResult()
-    page = request.staging / f"{stem}.html"
-    page.write_text(outputs["html"], encoding="utf-8")
-    typ = work / f"{stem}.typ"
-    typ.write_text(outputs["pdf"], encoding="utf-8")
-    pdf = request.staging / f"{stem}.pdf"
-    with progress.step(f"typst -> {stem}.pdf"):
-        engine.typst(request, typ, pdf)
-    result.outputs = {"pdf": pdf, "html": page}
-    result.sources["pdf"] = typ
+        if compiling is not None:
+            wait_futures([compiling])  # a whole render that follows writes the same PDF
+    result = RenderResult(outputs={"pdf": pdf, "html": page}, sources={"pdf": typ})
     memory.save(context, document.expanded.body, last.outline, page, typ,
                 {fmt: {"sha": digest(change.after), "output": kept(parts[fmt]["after"])} for fmt in SPLICED})
     return result
+
+
+def compile_beside(engine: BuiltinEngine, request: RenderRequest, typ: Path, pdf: Path) -> Future:
+    """Typst compiles ``typ`` to ``pdf`` in a thread (the typst wheel releases Python's lock while it compiles);
+    the future's result: the seconds it took."""
+    future: Future = Future()
+
+    def run() -> None:
+        started = time.perf_counter()
+        try:
+            engine.typst(request, typ, pdf)
+        except BaseException as exc:  # handed to the caller's result()
+            future.set_exception(exc)
+        else:
+            future.set_result(time.perf_counter() - started)
+    threading.Thread(target=run, name=f"typst {typ.name}", daemon=True).start()
+    return future
 
 
 def whole(progress: Progress, change: Change, reason: str) -> None:
