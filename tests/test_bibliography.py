@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reportkit.bibliography import cited_entries, citation_keys
+from reportkit.bibliography import citation_keys
 from reportkit.engines.builtin import MARKDOWN, pandoc_path
 
 BIB = """@book{doe2020, author = {Doe, Jane}, title = {A Book}, year = {2020}}
@@ -81,19 +81,3 @@ def test_keys_are_remembered_in_the_store_across_processes(tmp_path, monkeypatch
     bib.write_text(BIB, encoding="utf-8")  # changed content: read again (pandoc would run)
     with pytest.raises(AssertionError, match="ran pandoc"):
         citation_keys({"bibliography": str(bib)}, pandoc_path(), store)
-
-
-def test_cited_entries_are_the_cited_ones_made_again_only_when_something_changed(tmp_path):
-    bib = tmp_path / "refs.bib"
-    bib.write_text(BIB, encoding="utf-8")
-    target = tmp_path / "state" / "cited.json"
-    made = cited_entries({"bibliography": str(bib)}, ("roe-2021:x",), pandoc_path(), target)
-    assert made == target
-    entries = json.loads(target.read_text(encoding="utf-8"))
-    assert [e["id"] for e in entries] == ["roe-2021:x"] and entries[0]["container-title"] == "A Journal"
-    target.write_text("[]", encoding="utf-8")  # kept while the files and the keys are the same ...
-    assert cited_entries({"bibliography": str(bib)}, ("roe-2021:x",), pandoc_path(), target) == target
-    assert target.read_text(encoding="utf-8") == "[]"
-    cited_entries({"bibliography": str(bib)}, ("doe2020", "roe-2021:x"), pandoc_path(), target)  # ... not after
-    assert sorted(e["id"] for e in json.loads(target.read_text(encoding="utf-8"))) == ["doe2020", "roe-2021:x"]
-    assert cited_entries({"bibliography": str(tmp_path / "refs.ris")}, ("x",), pandoc_path(), target) is None

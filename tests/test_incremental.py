@@ -168,3 +168,24 @@ def test_raw_typst_that_fails_in_a_spliced_chapter_is_refused_at_its_line_and_th
     assert SPLICED in result.output  # Typst's error came from the spliced source's compile
     assert "chapters/_method.qmd:" in result.output and "not-defined-anywhere" in result.output
     assert {name: (spliced / "_output" / name).read_bytes() for name in OUTPUTS} == before
+
+
+def test_a_chapter_citing_a_work_with_a_year_suffix_and_closing_no_section_of_its_own_is_spliced(projects):
+    """What a part alone would render otherwise is given to it: the whole document's cited works (a second
+    Knuth 1984 makes this one "1984a"), and the sections the next file's heading keeps open."""
+    spliced, whole = projects
+    for project in projects:
+        bib = project / "references.bib"
+        bib.write_text(bib.read_text(encoding="utf-8") + "\n@book{knuth1984b,\n  author = {Knuth, Donald E.},\n"
+                       "  title = {The METAFONTbook},\n  publisher = {Addison-Wesley},\n  year = {1984},\n}\n",
+                       encoding="utf-8")
+        edit(project, "{{< include chapters/_method.qmd >}}",
+             "{{< include chapters/_method.qmd >}}\n\n## After the method {#sec-after}\n\nAs @knuth1984b shows.", Path("paper.qmd"))
+        edit(project, "Everything above", "Everything above [@knuth1984]")
+    render(spliced)
+    for project in projects:
+        edit(project, "Everything above", "Everything shown above")
+    assert SPLICED in render(spliced)
+    render(whole, "--whole")
+    assert_same_outputs(spliced, whole)
+    assert "1984a" in (spliced / "_output" / "paper.html").read_text(encoding="utf-8")

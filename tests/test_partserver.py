@@ -220,7 +220,6 @@ def test_a_chapter_is_served_with_reportkits_filters_as_pandoc_renders_it(fixtur
     from reportkit.engines.warm import WarmTypst
     from reportkit.progress import Progress
     from reportkit.project import Project
-    from reportkit.quick import cited_in
     from reportkit.render import render
     from reportkit.source import Document
 
@@ -234,7 +233,7 @@ def test_a_chapter_is_served_with_reportkits_filters_as_pandoc_renders_it(fixtur
 
     def rendered(fmt: str, how: str):
         request = RenderRequest(document, ("html",), fixture_project / "scratch" / how, xref.links(document, []))
-        return engine.start_part(request, fmt, chapter, fmt, cited_in(chapter, cited))()
+        return engine.start_part(request, fmt, chapter, fmt, cited)()
 
     try:
         for fmt in ("html", "pdf"):

@@ -21,7 +21,7 @@ from reportkit.language import words
 from reportkit.preview import LISTEN_SCRIPT, EventStream
 from reportkit.project import Project
 from reportkit.protocol import FILTER_METADATA, OUTLINE_READ, OUTLINE_WRITE, filter_settings, hex_path
-from reportkit.quick import changed_include, cited_in, same_shape, splice
+from reportkit.quick import changed_include, same_shape, splice
 from reportkit.source import Document
 
 from test_filters import text_of
@@ -76,13 +76,11 @@ def test_splice_replaces_the_part_only_when_it_occurs_exactly_once():
     assert splice("<a>old</a><a>old</a>", "<a>old</a>", "<a>new</a>") is None
     assert splice("<a>other</a>", "<a>old</a>", "<a>new</a>") is None
     assert splice("<a>old</a>", "", "<a>new</a>") is None
-
-
-def test_a_part_is_cited_with_the_whole_documents_keys_it_may_cite():
-    whole = ("doe2020", "roe-2021:x", "a.b", "x.org", "unused")
-    text = "See @doe2020 and [@roe-2021:x, p. 3; -@a.b]. Mail me@x.org."
-    assert cited_in(text, whole) == ("doe2020", "roe-2021:x", "a.b", "x.org")  # more than it cites, never fewer
-    assert cited_in("No citations.", whole) == ()
+    # the part closes its sections; the whole document closes them where the next file's headings say
+    whole = '<section id="a">\n<p>old</p>\n<section id="b">\n<p>next</p>\n</section>\n</section>'
+    assert splice(whole, '<section id="a">\n<p>old</p>\n</section>\n', '<section id="a">\n<p>new</p>\n</section>\n') \
+        == whole.replace("old", "new")
+    assert splice(whole, '<section id="a">\n<p>old</p>\n</section>', '<section id="a">\n<p>new</p>') is None
 
 
 def part(text: str = "<h2>One</h2><p>x</p>", labels=("sec-one",), cited=("knuth1984",), problems=(),

@@ -64,32 +64,6 @@ def file_keys(path: Path, pandoc: str, store: Path | None = None) -> list[str] |
     return keys
 
 
-def cited_entries(meta: dict, cited: tuple[str, ...], pandoc: str, target: Path) -> Path | None:
-    """The entries of ``meta``'s bibliography files that ``cited`` names, as one CSL JSON file at ``target``
-    (made again only when the files or ``cited`` change), or None when a file cannot be read here. Citeproc
-    reads it faster than the files themselves (a preview's quick page, quick.py)."""
-    files = meta.get("bibliography") or []
-    paths = [Path(str(name)) for name in ([files] if isinstance(files, str) else files)]
-    if any(READERS.get(p.suffix.lower()) is None or not p.is_file() for p in paths):
-        return None
-    digest = hashlib.sha256("\0".join(cited).encode())
-    for path in paths:
-        digest.update(b"\0" + path.read_bytes())
-    key = target.with_name(target.name + ".key")
-    if target.is_file() and key.is_file() and key.read_text(encoding="utf-8") == digest.hexdigest():
-        return target
-    wanted, entries = set(cited), []
-    for path in paths:
-        found = csl_json(READERS[path.suffix.lower()], path.read_bytes(), pandoc)
-        if found is None:
-            return None
-        entries += [entry for entry in found if str(entry.get("id")) in wanted]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
-    key.write_text(digest.hexdigest(), encoding="utf-8")
-    return target
-
-
 def citation_keys(meta: dict, pandoc: str, store: Path | None = None) -> list[str] | None:
     """Every key a document may cite: its ``bibliography`` files' entries and its ``references``; None
     when one of the files cannot be read here (the filter then asks pandoc)."""

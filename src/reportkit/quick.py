@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # the built-in engine's splicing render (engines/incremental.
     from .engines.builtin import BuiltinEngine, PartOutput
 
 REMEMBERED = 8  # part renderings kept: a chapter's last one, in both formats, is the next save's "before"
-CITATION = re.compile(r"@\{?([\w:.#$%&+?<>~/-]*\w)")  # pandoc's citation keys (inner punctuation allowed)
+SECTION_END = "</section>"  # pandoc's --section-divs: each on a line of its own
 HEADING = re.compile(r"<h[1-6][^>]*>.*?</h[1-6]>", re.S)
 # footnotes and margin notes (filters/notes.lua) are numbered through the whole document
 NOTES = ('role="doc-noteref"', '"margin-note-ref"')
@@ -79,20 +79,24 @@ def changed_include(before: str, document: Document) -> Change | None:
 
 
 def splice(whole: str, before: str, after: str) -> str | None:
-    """``whole`` with ``before`` replaced by ``after``, when ``before`` occurs exactly once."""
-    before, after = before.rstrip("\n"), after.rstrip("\n")
-    if not before or whole.count(before) != 1:
+    """``whole`` with ``before`` replaced by ``after``, when ``before`` occurs exactly once. A part's HTML
+    closes its open sections at its end, where in the whole document the next file's headings decide
+    whether they close there (a chapter of "## " sections inside the "# " section the main file opened):
+    those closing tags are left out of both, when they are as many (the same headings: ``same_shape``)."""
+    (before, closed), (after, closing) = open_ended(before), open_ended(after)
+    if not before or closed != closing or whole.count(before) != 1:
         return None
     return whole.replace(before, after, 1)
 
 
-def cited_in(text: str, cited: tuple[str, ...]) -> tuple[str, ...]:
-    """The keys of ``cited`` (the whole document's) that ``text`` may cite: every ``@key`` in it, more than
-    it cites when an ``@`` is no citation. Citeproc then formats these entries only; that the part as it was
-    renders as in the page shows they give its citations the whole document's form (their year
-    suffixes, names), and the part as it is cites the same keys (``same_shape``)."""
-    found = set(CITATION.findall(text))
-    return tuple(key for key in cited if key in found or key.rstrip(".:") in found)
+def open_ended(text: str) -> tuple[str, int]:
+    """``text`` without its final newlines and the section closing tags at its end; how many there were."""
+    lines = text.rstrip("\n").split("\n")
+    closed = 0
+    while len(lines) > 1 and lines[-1] == SECTION_END:
+        lines.pop()
+        closed += 1
+    return "\n".join(lines), closed
 
 
 def same_shape(before: PartOutput, after: PartOutput, fmt: str) -> bool:
@@ -231,7 +235,7 @@ class QuickPages:
         if key in self._parts:  # rendered for an earlier save: the newest again (kept last in line)
             output = self._parts[key] = self._parts.pop(key)
             return lambda: output
-        wait = self.engine.start_part(request, f"{fmt}-{name}", text, fmt, cited_in(text, cited))
+        wait = self.engine.start_part(request, f"{fmt}-{name}", text, fmt, cited)
 
         def remember() -> PartOutput:
             output = self._parts[key] = wait()

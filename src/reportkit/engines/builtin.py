@@ -23,7 +23,7 @@ from typing import Callable
 
 from .. import __version__
 from ..language import words
-from ..bibliography import cited_entries, citation_keys
+from ..bibliography import citation_keys
 from ..state import STATE_DIR
 from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, EngineError, Location, Problem, StrictnessError
 from ..metadata import NAMED_DATE_FORMATS, deep_merge, format_date, normalize_authors, parse_date
@@ -65,13 +65,12 @@ NOT_METADATA = ("format", "project", "template-partials", "embed-resources", "cs
 class Part:
     """One part of a document (an included file's text) to render alone, numbered and cited as in the
     whole document: ``whole`` is the outline the whole document's HTML pass wrote (crossref.lua), ``cited``
-    the keys of the whole document's cited ones that the part may cite (quick.cited_in), ``outline`` where
-    this part's own outline is written."""
+    the keys the whole document cites (all of them: citeproc gives a citation its year suffix, "2020a",
+    and its names by the others cited), ``outline`` where this part's own outline is written."""
 
     whole: Path
     cited: tuple[str, ...]
     outline: Path
-    entries: Path | None = None  # where the cited entries alone are kept (bibliography.cited_entries): read faster
 
 
 @dataclass
@@ -254,17 +253,15 @@ class BuiltinEngine(Engine):
                    whole: Path | None = None) -> Callable[[], PartOutput]:
         """Start rendering one part of the document alone (``text``: its markdown; ``fmt``: "html" or "pdf",
         which gives Typst), numbered as the last full render of the document numbered it (its outline,
-        ``whole``: by default the warm engine's), with ``cited`` as the cited entries (the whole document's
-        keys, or those of them the part may cite). Files go to ``request.staging`` under ``name``; the cited
-        entries are kept beside the outline. Returns the function that waits for the part."""
+        ``whole``: by default the warm engine's), with ``cited``, the whole document's cited keys, as its
+        cited entries. Files go to ``request.staging`` under ``name``. Returns the function that waits for
+        the part."""
         work = request.staging
         work.mkdir(parents=True, exist_ok=True)
         body, log, outline = work / f"{name}.md", work / f"{name}.log.json", work / f"{name}.outline.json"
         target = work / f"{name}.{'typ' if fmt == 'pdf' else 'html'}"
         body.write_text(text, encoding="utf-8")
-        whole = whole or self.outline(request.document.stem)
-        entries = whole.parent / "entries" / f"{hashlib.sha256(chr(0).join(cited).encode()).hexdigest()[:16]}.json"
-        part = Part(whole, cited, outline, entries)
+        part = Part(whole or self.outline(request.document.stem), cited, outline)
         wait = self._start_served(request, self._args(request, body, work, fmt, target, log, part), fmt)
 
         def finish() -> PartOutput:
@@ -378,9 +375,6 @@ class BuiltinEngine(Engine):
         if part is not None:
             meta[FILTER_METADATA][OUTLINE_READ] = hex_path(part.whole)
             meta[FILTER_METADATA][OUTLINE_WRITE] = hex_path(part.outline)
-            entries = part.entries and cited_entries(meta, part.cited, pandoc_path(), part.entries)
-            if entries:
-                meta["bibliography"] = str(entries)
             if part.cited:  # cited as in the whole document, with links to its list (part.lua drops the part's)
                 meta["nocite"] = ", ".join(f"@{key}" for key in part.cited)
         elif self.warm and fmt == "html":

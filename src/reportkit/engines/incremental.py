@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .. import __version__
 from ..progress import Progress
-from ..quick import DOCUMENT_WIDE, Change, changed_include, cited_in, same_shape, splice
+from ..quick import DOCUMENT_WIDE, Change, changed_include, same_shape, splice
 from ..reproducible import source_date_epoch
 from ..state import STATE_DIR, write_json
 from ..versions import distribution_version
@@ -150,7 +150,7 @@ def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: Render
     waits: dict[str, dict[str, Callable[[], PartOutput]]] = {}
     for fmt in ("pdf", "html"):  # the Typst part first: the PDF's compile then runs beside the HTML part
         waits[fmt] = {name: remembered(last, fmt, text) or engine.start_part(
-            parts_request, f"{fmt}-{name}", text, fmt, cited_in(text, cited), last.outline)
+            parts_request, f"{fmt}-{name}", text, fmt, cited, last.outline)
             for name, text in (("before", change.before), ("after", change.after))}
     parts: dict[str, dict[str, PartOutput]] = {}
     typ, pdf, page = work / f"{stem}.typ", request.staging / f"{stem}.pdf", request.staging / f"{stem}.html"
