@@ -73,6 +73,8 @@ def layout_classes(document: Document) -> list[Problem]:
             continue
         if fence:
             continue
+        if "{" not in line:
+            continue  # LAYOUT_CLASS needs one; it has no literal prefix, so re would try it at every character
         for match in LAYOUT_CLASS.finditer(line):
             found.append(Problem(f"{UNSUPPORTED}.layout", f"the .{match.group(1)} layout {UNSUPPORTED_TAIL}",
                                  location, f".{match.group(1)}"))
