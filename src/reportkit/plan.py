@@ -19,7 +19,6 @@ from .engines.base import Engine
 from .execute import step as execution
 from .fingerprint import Fingerprints
 from .graph import BuildGraph, Step, local, started
-from .pipeline import render_document
 from .progress import Progress
 from .project import FORMATS, Project, output_name
 from .reproducible import source_date_epoch
@@ -90,6 +89,8 @@ def render_step(project: Project, main: Path, formats: tuple[str, ...], engine: 
         return xref.links(reader.document(main), [reader.document(m) for m in others])
 
     def action():
+        from .pipeline import render_document  # here: a render that is up to date does not import the checks
+
         render_document(reader.document(main), formats, engine, strict, progress, record, links())
 
     def inputs() -> list[str]:
