@@ -34,12 +34,17 @@ REPORT = [sys.executable, "-m", "reportkit.cli"]
 
 
 def run(args: list[str], cwd: Path, env: dict | None = None) -> float:
+    return run_output(args, cwd, env)[0]
+
+
+def run_output(args: list[str], cwd: Path, env: dict | None = None) -> tuple[float, str]:
+    """The seconds ``args`` took, and what it printed (stdout and stderr)."""
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return elapsed
+    return elapsed, done.stdout + done.stderr
 
 
 def session_stats(session: int) -> dict[int, list[str]]:
