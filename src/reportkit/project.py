@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from . import yamlcache
 from .errors import ConfigError, Location
+from .state import STATE_DIR
 
-# libyaml's loader where PyYAML was built with it (ten times faster), same results
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CONFIG_NAME = "_quarto.yml"
 VARIABLES_NAME = "_variables.yml"
 # What `report render` writes by default; Word and JATS are rendered when asked for (`--to`).
@@ -43,8 +41,8 @@ def load_yaml(path: Path, text: str | None = None, first_line: int = 1) -> Any:
         except UnicodeDecodeError as exc:
             raise ConfigError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", Location(path)) from exc
     try:
-        return yaml.load(text, Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
+        return yamlcache.load(text)  # libyaml's loader where PyYAML was built with it (ten times faster)
+    except yamlcache.yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         line = first_line + mark.line if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
@@ -113,9 +111,11 @@ class Project:
         start = Path(start)
         root = find_root(start)
         text, config = "", {}
-        if root is None:
+        lone = root is None
+        if lone:
             root = start.resolve() if start.is_dir() else start.resolve().parent
-        else:
+        yamlcache.use_store(root / STATE_DIR)  # where the project's parsed YAML is remembered (yamlcache.py)
+        if not lone:
             config_path = root / CONFIG_NAME
             text = config_path.read_text(encoding="utf-8")
             config = _expect_mapping(load_yaml(config_path, text), Location(config_path, 1), CONFIG_NAME)
@@ -145,7 +145,7 @@ class Project:
             renders = [renders]
         config_path = root / CONFIG_NAME
         if not renders and project.get("type") == "manuscript":
-            manuscript = yaml.safe_load(text or "{}").get("manuscript") or {}
+            manuscript = yamlcache.load(text or "{}", libyaml=False).get("manuscript") or {}
             renders = [str(manuscript.get("article", "index.qmd")) if isinstance(manuscript, dict) else "index.qmd"]
         if not renders:
             return project_documents(root, output_dir)

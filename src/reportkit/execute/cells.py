@@ -16,8 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from .. import yamlcache
 from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, Location, Problem
 
 CELL_OPEN = re.compile(r"^(?P<fence>`{3,})\s*\{(?P<lang>[A-Za-z][\w+.-]*)(?P<rest>[^}]*)\}\s*$")
@@ -311,8 +310,8 @@ def _options(option_lines: list[str], where: Location, problems: list[Problem]) 
         return {}
     text = "\n".join(OPTION_LINE.sub("", line, count=1) for line in option_lines)
     try:
-        options = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        options = yamlcache.load(text, libyaml=False)
+    except yamlcache.yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         at = _line(where, 1 + (mark.line if mark else 0))
         problems.append(Problem("cell.option-yaml", f"cell options are not valid YAML: "
