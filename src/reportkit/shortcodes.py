@@ -24,7 +24,7 @@ from typing import Any
 from .builtin_shortcodes import BUILTIN, shortcode_arguments
 from .errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, Location, Problem
 from .metadata import deep_merge
-from .project import CONFIG_NAME, load_yaml, resolve_path
+from .project import CONFIG_NAME, load_yaml, relative_to_root, resolve_path
 from .protocol import value_span
 
 SHORTCODE = re.compile(r"(\{?)\{\{<\s*([A-Za-z][\w-]*)((?:\s+[^>]*?)?)\s*>\}\}(\}?)")
@@ -216,10 +216,8 @@ class Expander:
         locations.append(here)
 
     def _show(self, path: Path) -> Path:
-        try:
-            return Path(path).resolve().relative_to(self.root)
-        except ValueError:
-            return Path(path)
+        relative = relative_to_root(path, self.root)  # Path(path).resolve().relative_to(self.root)
+        return Path(path) if relative is None else Path(relative)
 
     # -- inline shortcodes ------------------------------------------------------------
     def _substitute(self, line: str, where: Location) -> str:
