@@ -17,7 +17,10 @@ from .metadata import deep_merge
 from .project import ALL_FORMATS, CONFIG_NAME, PATH_KEYS, VARIABLES_NAME, Project, resolve_path
 from .shortcodes import Expanded, Expander
 
-IMAGE = re.compile(r"!\[[^\]]*\]\(<?([^)\s>]+)")
+# an image's target; its alt text may hold brackets two deep (a citation "[@key]", a link "[text](url)")
+_FLAT = r"[^\[\]]"
+_NESTED = rf"\[(?:{_FLAT}|\[{_FLAT}*\])*\]"
+IMAGE = re.compile(rf"!\[(?:{_FLAT}|{_NESTED})*\]\(<?([^)\s>]+)")
 
 
 @dataclass
