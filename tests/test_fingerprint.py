@@ -32,3 +32,27 @@ def test_an_old_unchanged_file_is_not_read_again(tmp_path):
 
 def test_a_missing_file_has_no_digest(tmp_path):
     assert Fingerprints(tmp_path).digest("absent.txt") is None
+
+
+def test_names_are_found_where_pathlib_finds_them(tmp_path):
+    """digest() stats str(path(name)), built without pathlib for names already in its normal form: the same
+    file (or none) for every way of writing a name, views and absolute names included."""
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "x.csv").write_text("x")
+    (tmp_path / "top.txt").write_text("t")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
+    outside.write_text("o")
+    prints = Fingerprints(tmp_path)
+    prints.add_view("data/raw/x.csv#view", "data/raw/x.csv", lambda data: data.upper())
+    names = ["data/raw/x.csv", "data//raw/x.csv", "./data/raw/x.csv", "data/./raw/x.csv", "data/raw/x.csv/",
+             "data/raw/../raw/x.csv", "top.txt", "top.txt/", "top.txt/.", "missing.txt", str(tmp_path / "top.txt"),
+             str(outside), f"../{outside.name}", "data/raw/x.csv#view"]
+    for name in [*names, ".", "data", "/"]:
+        assert prints._file(name) == str(prints.path(name)), name
+    digests = prints.digests(names)
+    assert digests["data//raw/x.csv"] == digests["./data/raw/x.csv"] == digests["data/raw/x.csv"] == sha256_file(
+        tmp_path / "data" / "raw" / "x.csv")
+    assert digests["data/raw/x.csv/"] == digests["data/raw/x.csv"]  # pathlib drops the slash
+    assert digests["top.txt/"] == digests["top.txt/."] == digests["top.txt"] and digests["missing.txt"] is None
+    assert digests[f"../{outside.name}"] == digests[str(outside)] == sha256_file(outside)
+    assert digests["data/raw/x.csv#view"] != digests["data/raw/x.csv"]
