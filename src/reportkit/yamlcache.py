@@ -1,13 +1,13 @@
-"""YAML parsed once per text: every ``report render`` parses the same ``_quarto.yml``, ``_variables.yml``,
-front matter, cell options and language words, and imports PyYAML to do it (together ~0.03 s of a no-op
-render, as much before the first pandoc of a render after an edit).
+"""YAML parsed once per text: every ``report render`` parses the same ``_quarto.yml``, ``_variables.yml``, front
+matter, cell options and language words, and imports PyYAML to do it (together ~0.03 s of a no-op render, as
+much before the first pandoc of a render after an edit).
 
-:func:`load` answers what PyYAML answers for ``text``. A result JSON keeps exactly (mappings with string
-keys, lists, strings, integers, finite floats, booleans, null, nothing shared) is remembered by the sha256 of
-the loader, PyYAML's version and the text, in memory and in the project's state folder
-(``.reportkit/yaml.json``, the store :func:`use_store` names, once a render made that folder), and handed out again as a fresh copy (parsed
-from its JSON). Any other result (dates, non-string keys, anchors shared by two places) and every error are
-PyYAML's each time. PyYAML is imported only for a text not remembered.
+:func:`load` answers what PyYAML answers for ``text``. A result JSON keeps exactly (mappings with string keys,
+lists, strings, integers, finite floats, booleans, null, nothing shared) is remembered by the sha256 of the
+loader, PyYAML's version and the text, in memory and in the project's state folder (``.reportkit/yaml.json``,
+the store :func:`use_store` names, once a render made that folder), and handed out again as a fresh copy
+(parsed from its JSON). Any other result (dates, non-string keys, anchors shared by two places) and every
+error are PyYAML's each time. PyYAML is imported only for a text not remembered.
 """
 
 from __future__ import annotations
