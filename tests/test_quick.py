@@ -21,7 +21,7 @@ from reportkit.language import words
 from reportkit.preview import LISTEN_SCRIPT, EventStream
 from reportkit.project import Project
 from reportkit.protocol import FILTER_METADATA, OUTLINE_READ, OUTLINE_WRITE, filter_settings, hex_path
-from reportkit.quick import changed_include, same_shape, splice
+from reportkit.quick import changed_include, cited_for, same_shape, splice
 from reportkit.source import Document
 
 from test_filters import text_of
@@ -81,6 +81,17 @@ def test_splice_replaces_the_part_only_when_it_occurs_exactly_once():
     assert splice(whole, '<section id="a">\n<p>old</p>\n</section>\n', '<section id="a">\n<p>new</p>\n</section>\n') \
         == whole.replace("old", "new")
     assert splice(whole, '<section id="a">\n<p>old</p>\n</section>', '<section id="a">\n<p>new</p>') is None
+
+
+def test_a_part_is_cited_with_the_works_it_names_and_those_sharing_a_name_with_them():
+    whole = ("doe2020", "doe2020b", "roe-2021:x", "a.b", "x.org", "unused", "lee2019")
+    names = {"doe2020": ["doe"], "doe2020b": ["doe", "poe"], "roe-2021:x": ["roe"], "a.b": ["ab"],
+             "x.org": ["x"], "unused": ["poe"], "lee2019": ["lee"]}
+    text = "See @doe2020 and [@roe-2021:x, p. 3; -@a.b]. Mail me@x.org."
+    # every key it may cite (more than it cites, never fewer) and doe2020b, a Doe too ("2020a"/"2020b")
+    assert cited_for(text, whole, names) == ("doe2020", "doe2020b", "roe-2021:x", "a.b", "x.org")
+    assert cited_for("No citations.", whole, names) == ()
+    assert cited_for(text, whole, None) == whole  # names unknown: every one
 
 
 def part(text: str = "<h2>One</h2><p>x</p>", labels=("sec-one",), cited=("knuth1984",), problems=(),

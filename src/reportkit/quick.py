@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the built-in engine's splicing render (engines/incremental.
     from .engines.builtin import BuiltinEngine, PartOutput
 
 REMEMBERED = 8  # part renderings kept: a chapter's last one, in both formats, is the next save's "before"
+CITATION = re.compile(r"@\{?([\w:.#$%&+?<>~/-]*\w)")  # pandoc's citation keys (inner punctuation allowed)
 SECTION_END = "</section>"  # pandoc's --section-divs: each on a line of its own
 HEADING = re.compile(r"<h[1-6][^>]*>.*?</h[1-6]>", re.S)
 # footnotes and margin notes (filters/notes.lua) are numbered through the whole document
@@ -97,6 +98,20 @@ def open_ended(text: str) -> tuple[str, int]:
         lines.pop()
         closed += 1
     return "\n".join(lines), closed
+
+
+def cited_for(text: str, cited: tuple[str, ...], names: dict[str, list[str]] | None) -> tuple[str, ...]:
+    """The keys of ``cited`` (the whole document's) a part with ``text`` is cited with: those it may cite
+    (every ``@key`` in it: more than it cites when an ``@`` is no citation) and those that share a name
+    with one of them (``names``: bibliography.citation_names), which citeproc may tell apart from them
+    by a year suffix ("2020a") or more names; all of them when the names are not known. Fewer entries
+    are faster to cite (~0.1-0.2 s a part for this paper's 41)."""
+    if names is None:
+        return cited
+    found = set(CITATION.findall(text))
+    own = [key for key in cited if key in found or key.rstrip(".:") in found]
+    shared = {name for key in own for name in names.get(key, [key])}
+    return tuple(key for key in cited if key in own or shared.intersection(names.get(key, [key])))
 
 
 def same_shape(before: PartOutput, after: PartOutput, fmt: str) -> bool:
@@ -172,7 +187,9 @@ class QuickPages:
                 return None
             whole = outline.read_text(encoding="utf-8")
             cited = tuple(json.loads(whole).get("cited") or [])
-            parts = {fmt: {name: self._start(request, name, text, fmt, cited, f"{fmt}\0{whole}\0{meta}")
+            names = self.engine.cited_names(request)
+            parts = {fmt: {name: self._start(request, name, text, fmt, cited_for(text, cited, names),
+                                             f"{fmt}\0{whole}\0{meta}")
                            for name, text in (("before", change.before), ("after", change.after))}
                      for fmt in ("html", "pdf") if fmt in self.formats}
             html = {name: wait() for name, wait in parts["html"].items()}
@@ -235,7 +252,7 @@ class QuickPages:
         if key in self._parts:  # rendered for an earlier save: the newest again (kept last in line)
             output = self._parts[key] = self._parts.pop(key)
             return lambda: output
-        wait = self.engine.start_part(request, f"{fmt}-{name}", text, fmt, cited)
+        wait = self.engine.start_part(request, f"{fmt}-{name}", text, fmt, cited)  # (quick.cited_for)
 
         def remember() -> PartOutput:
             output = self._parts[key] = wait()

@@ -23,7 +23,7 @@ from typing import Callable
 
 from .. import __version__
 from ..language import words
-from ..bibliography import citation_keys
+from ..bibliography import citation_keys, citation_names
 from ..state import STATE_DIR
 from ..errors import UNSUPPORTED, UNSUPPORTED_TAIL, ConfigError, EngineError, Location, Problem, StrictnessError
 from ..metadata import NAMED_DATE_FORMATS, deep_merge, format_date, normalize_authors, parse_date
@@ -65,8 +65,8 @@ NOT_METADATA = ("format", "project", "template-partials", "embed-resources", "cs
 class Part:
     """One part of a document (an included file's text) to render alone, numbered and cited as in the
     whole document: ``whole`` is the outline the whole document's HTML pass wrote (crossref.lua), ``cited``
-    the keys the whole document cites (all of them: citeproc gives a citation its year suffix, "2020a",
-    and its names by the others cited), ``outline`` where this part's own outline is written."""
+    the whole document's cited keys it is cited with (quick.cited_for: citeproc gives a citation its year
+    suffix, "2020a", and its names by the others cited), ``outline`` where this part's own outline is written."""
 
     whole: Path
     cited: tuple[str, ...]
@@ -249,12 +249,17 @@ class BuiltinEngine(Engine):
         """The document's HTML metadata as JSON text (what ``last_metadata`` holds)."""
         return json.dumps(self.metadata(request, "html"), sort_keys=True, default=str)
 
+    def cited_names(self, request: RenderRequest) -> dict[str, list[str]] | None:
+        """The names of each entry of the document's bibliography (bibliography.citation_names), which
+        decide the entries a part is cited with (quick.cited_for)."""
+        return citation_names(self.metadata(request, "html"), pandoc_path(), request.project.root / STATE_DIR / BIBLIOGRAPHY_KEYS)
+
     def start_part(self, request: RenderRequest, name: str, text: str, fmt: str, cited: tuple[str, ...],
                    whole: Path | None = None) -> Callable[[], PartOutput]:
         """Start rendering one part of the document alone (``text``: its markdown; ``fmt``: "html" or "pdf",
         which gives Typst), numbered as the last full render of the document numbered it (its outline,
-        ``whole``: by default the warm engine's), with ``cited``, the whole document's cited keys, as its
-        cited entries. Files go to ``request.staging`` under ``name``. Returns the function that waits for
+        ``whole``: by default the warm engine's), with ``cited`` as its cited entries (the whole document's
+        keys, or those of them it needs: quick.cited_for). Files go to ``request.staging`` under ``name``. Returns the function that waits for
         the part."""
         work = request.staging
         work.mkdir(parents=True, exist_ok=True)

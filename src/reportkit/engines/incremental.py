@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .. import __version__
 from ..progress import Progress
-from ..quick import DOCUMENT_WIDE, Change, changed_include, same_shape, splice
+from ..quick import DOCUMENT_WIDE, Change, changed_include, cited_for, same_shape, splice
 from ..reproducible import source_date_epoch
 from ..state import STATE_DIR, write_json
 from ..versions import distribution_version
@@ -147,10 +147,11 @@ def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: Render
     started = time.perf_counter()
     cited = tuple(json.loads(last.outline.read_text(encoding="utf-8")).get("cited") or [])
     parts_request = RenderRequest(document, request.formats, work / "parts", request.links)
+    names = engine.cited_names(request)
     waits: dict[str, dict[str, Callable[[], PartOutput]]] = {}
     for fmt in ("pdf", "html"):  # the Typst part first: the PDF's compile then runs beside the HTML part
         waits[fmt] = {name: remembered(last, fmt, text) or engine.start_part(
-            parts_request, f"{fmt}-{name}", text, fmt, cited, last.outline)
+            parts_request, f"{fmt}-{name}", text, fmt, cited_for(text, cited, names), last.outline)
             for name, text in (("before", change.before), ("after", change.after))}
     parts: dict[str, dict[str, PartOutput]] = {}
     typ, pdf, page = work / f"{stem}.typ", request.staging / f"{stem}.pdf", request.staging / f"{stem}.html"
