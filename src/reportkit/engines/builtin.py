@@ -125,15 +125,16 @@ class BuiltinEngine(Engine):
         # only is rendered by splicing that file's part into it (incremental.py); False: always whole
         self.splice = splice
         self._parts_running: list[subprocess.Popen] = []  # start_part's processes, oldest first
-        # start_part's pandoc processes (part servers), for the project they run in: one for a preview
-        # (it lives beside the preview's full renders); one per format for a render's splice (two cores)
-        self._parts: dict[str, PartServer] = {}
+        # start_part's pandoc (one part server), for the project it runs in. One for a render's splice too:
+        # a second one beside it, for the other format, was no faster (measured: the same wall time, 11-16 %
+        # more processor time for its own start and citeproc's tables, on two cores)
+        self._parts: PartServer | None = None
 
     def close(self) -> None:
-        """Stop what the engine keeps running: its part servers."""
-        for server in self._parts.values():
-            server.close()
-        self._parts = {}
+        """Stop what the engine keeps running: its part server."""
+        if self._parts is not None:
+            self._parts.close()
+            self._parts = None
 
     def inputs(self) -> list[Path]:
         return engine_files()
@@ -216,8 +217,8 @@ class BuiltinEngine(Engine):
             self.last_metadata(stem).write_text(self.metadata_snapshot(request), encoding="utf-8")
             if "pdf" in request.formats:
                 shutil.copyfile(result.sources["pdf"], self.last_typst(stem))
-        for server in self._parts.values():  # between a preview's saves: a server that has grown is replaced
-            server.renew_if_grown()
+        if self._parts is not None:  # between a preview's saves: a server that has grown is replaced
+            self._parts.renew_if_grown()
         return result
 
     def _remembers(self, request: RenderRequest) -> bool:
@@ -281,12 +282,10 @@ class BuiltinEngine(Engine):
         part server (``partserver.py``; passes run one after the other there, without pandoc's start-up
         and with the metadata it parsed before), else, when the server declines it, in a pandoc process
         once fewer than PARTS_AT_ONCE of them run. Returns the function that waits for it."""
-        lane = "all" if self.warm else fmt
-        if any(server.cwd != request.project.root for server in self._parts.values()):
+        if self._parts is None or self._parts.cwd != request.project.root:
             self.close()
-        if lane not in self._parts:
-            self._parts[lane] = PartServer(pandoc_path(), request.project.root)
-        served = self._parts[lane].start(args)
+            self._parts = PartServer(pandoc_path(), request.project.root)
+        served = self._parts.start(args)
 
         def wait() -> None:
             if not served():
