@@ -163,12 +163,11 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, whole: bool,
       report render --explain    # why each step ran or was skipped
       report render --whole      # no splicing of one edited chapter
     """
-    from .engines import select_engine
     from .render import render as run_render
 
     try:
         run_render(project, formats_of(to), engine, strict=not allow_warnings, progress=Progress(quiet),
-                   explain=explain, jobs=jobs, engine=select_engine(engine, splice=not whole))
+                   explain=explain, jobs=jobs, whole=whole)
     except KeyboardInterrupt:
         click.echo("interrupted: previous outputs left unchanged", err=True)
         sys.exit(130)

@@ -15,11 +15,19 @@ from .steps import settings as steps_settings
 
 def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto", strict: bool = True,
            progress: Progress | None = None, pre_render: bool = True, explain: bool = False,
-           jobs: int = 2, engine: Engine | None = None) -> list[Path]:
+           jobs: int = 2, engine: Engine | None = None, whole: bool = False) -> list[Path]:
     """Run every stale step of the project's build graph (see plan.py); returns the final outputs.
-    ``engine``: an engine kept between renders (a preview's), instead of a fresh one named by ``engine_name``."""
+    ``engine``: an engine kept between renders (a preview's), instead of a fresh one named by ``engine_name``
+    (``whole``: one that renders each document whole, not splicing an edited chapter: engines/incremental.py),
+    which is prepared for the render (``Engine.prepare``) and closed after it."""
     progress = progress or Progress()
-    engine = engine or select_engine(engine_name)
+    if engine is None:
+        engine = select_engine(engine_name, splice=not whole)
+        try:
+            engine.prepare(project)
+            return render(project, formats, engine_name, strict, progress, pre_render, explain, jobs, engine)
+        finally:
+            engine.close()
     progress.info(f"Rendering {', '.join(formats)} with the {engine.name} engine into {project.relative(project.output_dir)}/")
     if pre_render and engine.name == "builtin" and project.project_settings.get("pre-render") and not steps_settings(project):
         run_pre_render(project, progress)  # undeclared steps: run them every time, as Quarto does

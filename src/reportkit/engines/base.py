@@ -73,8 +73,11 @@ class Engine(ABC):
     def render(self, request: RenderRequest, progress: Progress) -> RenderResult:
         """Render ``request.document`` into ``request.staging``; problems go into the result."""
 
+    def prepare(self, project) -> None:
+        """A render of ``project`` is about to run its steps: start what it will likely need; by default nothing."""
+
     def close(self) -> None:
-        """Stop what a long-lived engine (a preview's) keeps running; by default nothing."""
+        """Stop what the engine keeps running (a preview's, or what ``prepare`` started); by default nothing."""
 
 
 def write_metadata(path: Path, meta: dict) -> Path:

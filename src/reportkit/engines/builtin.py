@@ -35,7 +35,7 @@ from ..versions import distribution_version, executable_version
 from ..source import Document
 from .base import Engine, RenderRequest, RenderResult, located, package_file, write_metadata
 from .support import refusals
-from .incremental import SPLICED, RenderMemory, context_key, spliced_render
+from .incremental import SPLICED, RenderMemory, Started, context_key, included, spliced_render, start_early
 from .partserver import PartServer
 from .svgpng import shim
 from .warm import WarmTypst
@@ -129,12 +129,20 @@ class BuiltinEngine(Engine):
         # a second one beside it, for the other format, was no faster (measured: the same wall time, 11-16 %
         # more processor time for its own start and citeproc's tables, on two cores)
         self._parts: PartServer | None = None
+        self._early: dict[str, Started] = {}  # stem -> the parts prepare() started for its splice
 
     def close(self) -> None:
         """Stop what the engine keeps running: its part server."""
         if self._parts is not None:
             self._parts.close()
             self._parts = None
+        self._early = {}
+
+    def prepare(self, project) -> None:
+        """Before a render's steps: start the parts of the documents it will likely splice
+        (incremental.start_early), so that pandoc renders them while the steps are checked."""
+        if self.splice and self.warm is None and not os.environ.get("RK_NOEARLY"):
+            self._early = start_early(self, project)
 
     def inputs(self) -> list[Path]:
         return engine_files()
@@ -155,7 +163,7 @@ class BuiltinEngine(Engine):
         memory = context = None
         if self._remembers(request):
             memory, context = RenderMemory(request.project.root, stem), context_key(self, request)
-            spliced = spliced_render(self, request, memory, context, progress)
+            spliced = spliced_render(self, request, memory, context, progress, self._early.pop(stem, None))
             if spliced is not None:
                 return spliced
         result = RenderResult()
@@ -211,7 +219,7 @@ class BuiltinEngine(Engine):
                 memory.forget()
             else:
                 memory.save(context, request.document.expanded.body, work / OUTLINE, result.outputs["html"],
-                            result.sources["pdf"])
+                            result.sources["pdf"], included=included(request.document))
         if self.warm and "html" in request.formats:  # what the outline describes, for the next quick page
             self.last_body(stem).write_text(request.document.expanded.body, encoding="utf-8")
             self.last_metadata(stem).write_text(self.metadata_snapshot(request), encoding="utf-8")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 from concurrent.futures import Future, wait as wait_futures
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .. import __version__
+from ..errors import ReportError
 from ..progress import Progress
 from ..quick import DOCUMENT_WIDE, Change, changed_include, cited_for, same_shape, splice
 from ..reproducible import source_date_epoch
@@ -49,6 +51,7 @@ FOLDER = "render"  # under STATE_DIR: one folder per document
 FILES = {"body": "body.md", "outline": "outline.json", "page": "page.html", "typst": "source.typ",
          "parts": "parts.json"}
 STATE = "state.json"
+PARTS = "parts"  # the folder of the parts' files (markdown, metadata, outputs), in the document's folder
 SPLICE_FORMAT = {"html": "html", "pdf": "typst"}  # a part's format -> the kind of text it is spliced into
 
 
@@ -86,8 +89,10 @@ class RenderMemory:
         return Remembered(contents["body"], self.folder / FILES["outline"], contents["page"], contents["typst"],
                           json.loads(contents["parts"]))
 
-    def save(self, context: str, body: str, outline: Path, page: Path, typst: Path, parts: dict | None = None) -> None:
-        """Remember a render made in ``context``: ``state.json`` is removed first and written last."""
+    def save(self, context: str, body: str, outline: Path, page: Path, typst: Path, parts: dict | None = None,
+             included: list[str] = ()) -> None:
+        """Remember a render made in ``context``: ``state.json`` is removed first and written last, with the
+        digests and the document's ``included`` files (absolute paths: :meth:`likely_changed`)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / STATE).unlink(missing_ok=True)
         contents = {"body": body.encode("utf-8"), "outline": outline.read_bytes(), "page": page.read_bytes(),
@@ -96,8 +101,19 @@ class RenderMemory:
             target = self.folder / FILES[name]
             if not (target.is_file() and target.read_bytes() == data):  # the outline is often its own source
                 target.write_bytes(data)
-        write_json(self.folder / STATE, {"context": context,
+        write_json(self.folder / STATE, {"context": context, "included": list(included),
                                          "files": {n: hashlib.sha256(d).hexdigest() for n, d in contents.items()}})
+
+    def likely_changed(self) -> bool:
+        """Whether one of the document's included files was written after its last render (a splice is
+        then likely): a hint from the files' times, read before the render knows what changed."""
+        state_file = self.folder / STATE
+        try:
+            state = json.loads(state_file.read_text(encoding="utf-8"))
+            since = state_file.stat().st_mtime_ns
+            return any(os.stat(path).st_mtime_ns > since for path in state.get("included") or [])
+        except (OSError, ValueError, AttributeError, TypeError):
+            return False
 
     def forget(self) -> None:
         """No splice next time (the render had problems, or was not of :data:`SPLICED`)."""
@@ -127,13 +143,36 @@ def context_key(engine: BuiltinEngine, request: RenderRequest) -> str:
     return digest.hexdigest()
 
 
-def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: RenderMemory, context: str,
-                   progress: Progress) -> RenderResult | None:
-    """Render ``request`` by splicing the one changed part into the last render (see the module's docstring);
-    None when it cannot be (then nothing in the staging folder is an output yet). When the document's
-    text differs from the last render's inside one included file but is rendered whole, the progress
-    says why."""
-    document = request.document
+@dataclass
+class Started:
+    """A splice's parts, under way: the render they are for (``key``: :func:`splice_key`), the last render,
+    the change and the functions that wait for each part (format -> "before"/"after" -> wait)."""
+
+    key: str
+    last: Remembered
+    change: Change
+    waits: dict[str, dict[str, Callable[[], PartOutput]]]
+    started: float
+
+
+@dataclass
+class Refused:
+    """Why a document whose text changed inside one included file is rendered whole."""
+
+    change: Change
+    reason: str
+
+
+def splice_key(context: str, document) -> str:
+    """What a splice's parts are made from: the render's context and the document's expanded text."""
+    return digest(f"{context}\0{document.expanded.body}")
+
+
+def start_splice(engine: BuiltinEngine, document, links: dict, memory: RenderMemory, context: str
+                 ) -> Started | Refused | None:
+    """The first half of a splice: the checks on the document, then its parts started (the Typst part first:
+    the PDF's compile then runs beside the HTML part). None: no splice (nothing to say); Refused: no splice,
+    and why."""
     last = memory.load(context)
     if last is None or document.problems or document.cells:
         return None
@@ -141,18 +180,37 @@ def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: Render
     if change is None:
         return None
     if DOCUMENT_WIDE.search(document.expanded.body):
-        return whole(progress, change, "the document defines reference links or notes, which pandoc resolves "
-                     "across the whole document")
-    stem, work = document.stem, request.staging / ".work"
+        return Refused(change, "the document defines reference links or notes, which pandoc resolves across the "
+                       "whole document")
     started = time.perf_counter()
     cited = tuple(json.loads(last.outline.read_text(encoding="utf-8")).get("cited") or [])
-    parts_request = RenderRequest(document, request.formats, work / "parts", request.links)
-    names = engine.cited_names(request)
-    waits: dict[str, dict[str, Callable[[], PartOutput]]] = {}
-    for fmt in ("pdf", "html"):  # the Typst part first: the PDF's compile then runs beside the HTML part
-        waits[fmt] = {name: remembered(last, fmt, text) or engine.start_part(
-            parts_request, f"{fmt}-{name}", text, fmt, cited_for(text, cited, names), last.outline)
-            for name, text in (("before", change.before), ("after", change.after))}
+    # the parts' files at the same paths every time (beside the memory, not in a render's staging folder)
+    parts_request = RenderRequest(document, SPLICED, memory.folder / PARTS, links)
+    names = engine.cited_names(parts_request)
+    waits = {fmt: {name: remembered(last, fmt, text) or engine.start_part(
+        parts_request, f"{fmt}-{name}", text, fmt, cited_for(text, cited, names), last.outline)
+        for name, text in (("before", change.before), ("after", change.after))} for fmt in ("pdf", "html")}
+    return Started(splice_key(context, document), last, change, waits, started)
+
+
+def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: RenderMemory, context: str,
+                   progress: Progress, early: Started | None = None) -> RenderResult | None:
+    """Render ``request`` by splicing the one changed part into the last render (see the module's docstring);
+    None when it cannot be (then nothing in the staging folder is an output yet). When the document's
+    text differs from the last render's inside one included file but is rendered whole, the progress
+    says why. ``early``: the parts started before the render's steps ran (:func:`start_early`), used when
+    they were started from what this render reads."""
+    document = request.document
+    if early is not None and early.key == splice_key(context, document):
+        started = early
+    else:
+        started = start_splice(engine, document, request.links, memory, context)
+    if started is None:
+        return None
+    if isinstance(started, Refused):
+        return whole(progress, started.change, started.reason)
+    last, change, waits = started.last, started.change, started.waits
+    stem, work = document.stem, request.staging / ".work"
     parts: dict[str, dict[str, PartOutput]] = {}
     typ, pdf, page = work / f"{stem}.typ", request.staging / f"{stem}.pdf", request.staging / f"{stem}.html"
     compiling: Future | None = None
@@ -170,7 +228,7 @@ def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: Render
             if fmt == "pdf":
                 compiling = compile_beside(engine, request, typ, pdf)
         progress.done(f"pandoc -> {stem}.html, {stem}.typ: {change.file} only, spliced into the last render",
-                      time.perf_counter() - started)
+                      time.perf_counter() - started.started, "started with the render" if started is early else "")
         progress.done(f"typst -> {stem}.pdf", compiling.result(), "alongside the HTML part")
     finally:
         engine.close()
@@ -178,8 +236,36 @@ def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: Render
             wait_futures([compiling])  # a whole render that follows writes the same PDF
     result = RenderResult(outputs={"pdf": pdf, "html": page}, sources={"pdf": typ})
     memory.save(context, document.expanded.body, last.outline, page, typ,
-                {fmt: {"sha": digest(change.after), "output": kept(parts[fmt]["after"])} for fmt in SPLICED})
+                {fmt: {"sha": digest(change.after), "output": kept(parts[fmt]["after"])} for fmt in SPLICED},
+                included(document))
     return result
+
+
+def start_early(engine: BuiltinEngine, project) -> dict[str, Started]:
+    """Before a render's steps run: the parts of each document that will likely be spliced (one of its
+    included files changed since its last render), started from the project as it is now, so that
+    pandoc renders them while Python checks what else is stale. A guess: a render whose steps change
+    what the document reads (its variables, a generated table) starts its parts again."""
+    from ..source import Document
+    from .. import xref
+
+    likely = [main for main in project.main_inputs if RenderMemory(project.root, project.stem(main)).likely_changed()]
+    if not likely:
+        return {}
+    found = {}
+    try:
+        documents = {main: Document.read(project, main) for main in project.main_inputs}
+        for main in likely:
+            document = documents[main]
+            links = xref.links(document, [d for m, d in documents.items() if m != main])
+            memory = RenderMemory(project.root, document.stem)
+            context = context_key(engine, RenderRequest(document, SPLICED, memory.folder / PARTS, links))
+            started = start_splice(engine, document, links, memory, context)
+            if isinstance(started, Started):
+                found[document.stem] = started
+    except (ReportError, OSError, ValueError):  # the render will find and report it itself
+        return found
+    return found
 
 
 def compile_beside(engine: BuiltinEngine, request: RenderRequest, typ: Path, pdf: Path) -> Future:
@@ -197,6 +283,11 @@ def compile_beside(engine: BuiltinEngine, request: RenderRequest, typ: Path, pdf
             future.set_result(time.perf_counter() - started)
     threading.Thread(target=run, name=f"typst {typ.name}", daemon=True).start()
     return future
+
+
+def included(document) -> list[str]:
+    """The document's included files (absolute paths)."""
+    return [str(path) for path in document.expanded.files[1:]]
 
 
 def whole(progress: Progress, change: Change, reason: str) -> None:
