@@ -189,3 +189,25 @@ def test_a_chapter_citing_a_work_with_a_year_suffix_and_closing_no_section_of_it
     render(whole, "--whole")
     assert_same_outputs(spliced, whole)
     assert "1984a" in (spliced / "_output" / "paper.html").read_text(encoding="utf-8")
+
+
+def test_parts_started_before_the_steps_are_used_only_for_the_text_the_render_reads(projects):
+    """`report render` starts the parts of a likely splice before its steps run (Engine.prepare); when the
+    document it then reads is not the one they were started from, they are started again."""
+    from reportkit.engines.builtin import BuiltinEngine
+    from reportkit.progress import Progress
+    from reportkit.project import Project
+    from reportkit.render import render as run_render
+
+    spliced, _ = projects
+    edit(spliced, "Everything above", "Everything guessed above")
+    engine = BuiltinEngine()
+    engine.prepare(Project.load(spliced))
+    assert set(engine._early) == {"paper"}  # started from the text as it was then
+    edit(spliced, "Everything guessed above", "Everything read above")  # (as a step rewriting an include would)
+    try:
+        run_render(Project.load(spliced), ("html", "pdf"), progress=Progress(quiet=True), engine=engine)
+    finally:
+        engine.close()
+    page = (spliced / "_output" / "paper.html").read_text(encoding="utf-8")
+    assert "Everything read above" in page and "guessed" not in page

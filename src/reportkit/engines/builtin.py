@@ -141,7 +141,7 @@ class BuiltinEngine(Engine):
     def prepare(self, project) -> None:
         """Before a render's steps: start the parts of the documents it will likely splice
         (incremental.start_early), so that pandoc renders them while the steps are checked."""
-        if self.splice and self.warm is None and not os.environ.get("RK_NOEARLY"):
+        if self.splice and self.warm is None:
             self._early = start_early(self, project)
 
     def inputs(self) -> list[Path]:
