@@ -20,6 +20,10 @@ Otherwise the document is rendered whole. The last render's state (:class:`Rende
 ``.reportkit/render/<stem>/``: its expanded text, outline, page, Typst source, the last spliced parts (the
 next edit's parts as they were) and ``state.json``, written last, with the context key and each file's
 digest; a file that does not match its digest (an interrupted write, an edit by hand) means no splice.
+The parts are rendered by one part server (partserver.py), the Typst part first, so that the PDF's compile
+runs beside the HTML part; their files are kept in ``parts/`` there. When one of a document's included
+files is newer than its last render, ``report render`` starts its parts before the steps run
+(:func:`start_early`), and the render uses them if it reads the same text.
 """
 
 from __future__ import annotations
