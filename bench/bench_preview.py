@@ -19,24 +19,33 @@ folder, outside the checkout; bench_build.bench_env): this team's sandbox sets P
 under which every `report` command compiles reportkit's modules again (~0.25-0.35 s); `--no-bytecode`
 measures that way.
 
-Last measured for `report render` (2026-11-30 03:38-03:43 UTC at 8b66655, two cores shared with other work,
-load average 1.6-2.3; `--render-only`): after a chapter edit median 3.05 s (min 2.69) vs raw median 2.39 s,
-ratio median 1.21x (min 1.19x) of 5 [<= 0.8x: missed]; cold median 1.41x [<= 1.5x]. `--no-bytecode`: edit
-median 3.38 s vs raw 2.50 s, 1.37x of 3. In one interleaved run of 6 (bytecode caches), the code before this
-session's render changes (7f76016) took median 3.33 s against 3.17 s (raw 2.33 s): 1.40x -> 1.36x.
+Last measured for `report render` (2026-11-30, `--render-only --runs 7`, machine otherwise idle; this VM's speed
+drifts: raw took a median 1.61 s in one run and 2.51 s in another, so each ratio is taken pair by pair). At bc464f2:
+after a chapter edit median 1.99 s (min 1.77) vs raw median 2.51 s, ratio median 0.78x (min 0.66x) of 7
+[<= 0.8x: met], all 7 spliced; the first edit after a whole render (the chapter's part as it was is rendered
+too) 2.29 s, 0.93x; cold median 1.32x [<= 1.5x]. Earlier runs the same morning: 0.78x (538ae74, raw 1.61 s),
+0.85x (538ae74), 0.81x (d8ccb0c): the median sits at the target, not far under it. Before the splice (8b66655):
+1.21x.
 
-Where an edit render's time goes (measured 2026-11-30, processor time of each part alone): Python up to the
-first pandoc ~0.4 s (~0.65 s without bytecode caches); then, in parallel on the two cores, pandoc's HTML pass
-~1.7-2.1 s and its Typst pass ~1.2-1.5 s followed by the Typst compile ~0.7 s (a raw .typ of the same text:
-~0.5 s; no packages, embedded fonts only in both, so the difference is the document: labels, outline, show
-rules); then the output checks ~0.05 s and the parity check ~0.25 s (two pdftotext). Of each pandoc pass the
-filters take ~0.8 s (Typst) / ~1.1 s (HTML): crossref.lua ~0.35-0.4 s, vars.lua ~0.2 s in HTML, the others
-< 0.1 s each, the rest marshalling the document into each filter; citeproc ~0.15-0.4 s; reading the markdown
-~0.2 s. Tried and not kept: all filters in one Lua state (no faster: the cost is each walk's marshalling, not
-Lua's start-up), dropping filters with nothing to do (< 0.05 s a pass), GHC heap options (-A/-H: less GC but
-as much more mutator time, +60-200 MB per pandoc), CSL JSON for the bibliography (no faster). A cache of each
-included file's AST would save at most the ~0.2 s read per pass (less the JSON read back) and parses a split
-document differently (reference links, notes and automatic ids across files): not built.
+Where a spliced edit render's time goes (engines/incremental.py; measured at 538ae74-bc464f2, machine idle, ~1.2 s
+in all when raw took 1.6 s): Python up to the engine ~0.3 s (imports ~0.14 s; the graph's checks), while the part
+server starts and renders the chapter's Typst part (~0.3 s from cold: its start, the metadata file, citeproc's
+tables) - started before the steps run (start_early); then the Typst compile of the spliced source ~0.46 s, in a
+thread, beside the chapter's HTML part (~0.15 s); then the output checks ~0.05 s and the parity check ~0.15 s
+(pdftotext over the whole PDF ~0.09 s, the HTML parsed ~0.03 s, the comparisons). The chapter's parts as they were
+are the last splice's parts (remembered); after a whole render they are rendered too (+~0.3 s). Processor time
+~1.6-2.2 s in all. Tried and not kept: two part servers, one per format (the same wall time, 11-16 % more
+processor time); the servers warmed up with the last parts before the steps (no faster than starting the real
+parts then); citeproc told to suppress the part's bibliography (not the page's text).
+
+Where a whole render's time goes (before the splice, measured 2026-11-30, processor time of each part alone):
+Python up to the first pandoc ~0.4 s (~0.65 s without bytecode caches); then, in parallel on the two cores,
+pandoc's HTML pass ~1.7-2.1 s and its Typst pass ~1.2-1.5 s followed by the Typst compile ~0.7 s; then the output
+checks ~0.05 s and the parity check ~0.25 s. Of each pandoc pass the filters take ~0.8 s (Typst) / ~1.1 s (HTML):
+crossref.lua ~0.35-0.4 s, vars.lua ~0.2 s in HTML, the others < 0.1 s each, the rest marshalling the document into
+each filter; citeproc ~0.15-0.4 s; reading the markdown ~0.2 s. Tried and not kept: all filters in one Lua state,
+dropping filters with nothing to do, GHC heap options, CSL JSON for the bibliography, a cache of each included
+file's AST (it parses a split document differently: reference links, notes and automatic ids across files).
 
 Last measured for `report preview` (2026-11-30 04:37 UTC at e097677, machine quiet; `--preview-only --saves 50`):
 save -> HTML served min 0.26 s, median 0.36 s (0.15x raw); save -> PDF pushed min 0.50 s, median 0.68 s; all 50
