@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Callable
 
 from .checks import output_text, start_pdf_text
 from .errors import Problem
@@ -201,12 +202,14 @@ def marks_values(html: Path) -> bool:
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word document", "jats": "JATS"}
 
 
-def compare(html: Path, pdf: Path, expected: Expected = Expected()) -> ParityReport:
+def compare(html: Path, pdf: Path, expected: Expected = Expected(),
+            pdf_pages: Callable[[], list[str]] | None = None) -> ParityReport:
     """Every difference between what the HTML and another output (``pdf``: a PDF, Word or JATS file,
     by its suffix) show. Comparing nothing where the sources hold floats or quoted values is itself a
     problem (the check would prove nothing)."""
     fmt = {suffix: name for name, suffix in SUFFIX.items()}.get(pdf.suffix, "pdf")
-    pdf_pages = start_pdf_text(pdf) if fmt == "pdf" else None  # pdftotext reads the PDF while the HTML is parsed
+    if fmt == "pdf" and pdf_pages is None:  # (``pdf_pages``: its text, already being read by the caller)
+        pdf_pages = start_pdf_text(pdf)  # pdftotext reads the PDF while the HTML is parsed
     facts = html_facts(html, expected)
     other = FORMAT_NAMES[fmt]
     pages = [page.replace("\u00a0", " ") for page in pdf_pages()] if pdf_pages else []

@@ -7,9 +7,10 @@ too, in staging, as that reference (it is published only when asked for)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from . import parity
-from .checks import check_output
+from .checks import check_output, start_pdf_text
 from .engines.base import Engine, RenderRequest, located
 from .engines.support import format_refusals
 from .language import words
@@ -40,14 +41,17 @@ def with_reference(formats: tuple[str, ...]) -> tuple[str, ...]:
     return (*formats, REFERENCE)
 
 
-def check_parity(document: Document, engine: Engine, outputs: dict[str, Path], progress: Progress) -> list[Problem]:
-    """Every output compared with the HTML; a difference is the document's problem."""
+def check_parity(document: Document, engine: Engine, outputs: dict[str, Path], progress: Progress,
+                 pdf_pages: Callable[[], list[str]] | None = None) -> list[Problem]:
+    """Every output compared with the HTML; a difference is the document's problem. ``pdf_pages``: the PDF's
+    text, already being read (checks.start_pdf_text)."""
     problems = []
     for fmt, path in outputs.items():
         if fmt == REFERENCE or REFERENCE not in outputs:
             continue
         with progress.step(f"check HTML/{parity.FORMAT_NAMES[fmt]} parity") as note:
-            report = parity.compare(outputs[REFERENCE], path, expected(document, engine.marks_values))
+            report = parity.compare(outputs[REFERENCE], path, expected(document, engine.marks_values),
+                                    pdf_pages if fmt == "pdf" else None)
             note(report.summary())
         problems += [Problem(p.rule, p.message, Location(document.shown), p.subject) for p in report.problems]
     return problems
@@ -91,11 +95,16 @@ def render_document(document: Document, formats: tuple[str, ...], engine: Engine
         request = RenderRequest(document, with_reference(formats), staging.path, links or {})
         result = engine.render(request, progress)
         problems = list(result.problems)
+        # the parity check's PDF text is read (pdftotext, in the background) while the outputs are checked
+        pdf_pages = start_pdf_text(result.outputs["pdf"]) \
+            if not problems and "pdf" in result.outputs and REFERENCE in result.outputs else None
         with progress.step("check outputs"):
             for fmt, path in result.outputs.items():
                 problems += [located(request, p) for p in check_output(fmt, path, result.sources.get(fmt))]
         if not problems:
-            problems += check_parity(document, engine, result.outputs, progress)
+            problems += check_parity(document, engine, result.outputs, progress, pdf_pages)
+        elif pdf_pages is not None:
+            pdf_pages()  # (its processes waited for)
         settle(problems, strict, progress)
         return staging.publish([path for fmt, path in result.outputs.items() if fmt in formats],
                                [extra for fmt in formats for extra in result.supporting.get(fmt, [])])
