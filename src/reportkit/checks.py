@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -116,10 +117,20 @@ def start_pdf_text(path: Path) -> Callable[[], list[str]]:
 
 
 def page_count(path: Path) -> int:
-    """Number of pages: poppler's pdfinfo where installed, else pypdf (0 for an unreadable file)."""
+    """Number of pages: poppler's pdfinfo where installed, else pypdf (0 for an unreadable file). Asked once
+    per file as it is (the output check and the parity check's text both need it)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return 0
+    return _page_count(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _page_count(path: str, size: int, mtime_ns: int) -> int:
     pdfinfo = shutil.which("pdfinfo")
     if pdfinfo:
-        done = subprocess.run([pdfinfo, str(path)], capture_output=True, text=True, errors="replace")
+        done = subprocess.run([pdfinfo, path], capture_output=True, text=True, errors="replace")
         match = re.search(r"^Pages:\s+(\d+)", done.stdout, re.M)
         if done.returncode == 0 and match:
             return int(match.group(1))
@@ -127,7 +138,7 @@ def page_count(path: Path) -> int:
     from pypdf.errors import PdfReadError
 
     try:
-        return len(PdfReader(str(path)).pages)
+        return len(PdfReader(path).pages)
     except (PdfReadError, OSError, ValueError):
         return 0
 
