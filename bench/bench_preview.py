@@ -19,13 +19,13 @@ folder, outside the checkout; bench_build.bench_env): this team's sandbox sets P
 under which every `report` command compiles reportkit's modules again (~0.25-0.35 s); `--no-bytecode`
 measures that way.
 
-Last measured for `report render` (2026-11-30, `--render-only --runs 7`, machine otherwise idle; this VM's speed
-drifts: raw took a median 1.61 s in one run and 2.51 s in another, so each ratio is taken pair by pair). At bc464f2:
-after a chapter edit median 1.99 s (min 1.77) vs raw median 2.51 s, ratio median 0.78x (min 0.66x) of 7
-[<= 0.8x: met], all 7 spliced; the first edit after a whole render (the chapter's part as it was is rendered
-too) 2.29 s, 0.93x; cold median 1.32x [<= 1.5x]. Earlier runs the same morning: 0.78x (538ae74, raw 1.61 s),
-0.85x (538ae74), 0.81x (d8ccb0c): the median sits at the target, not far under it. Before the splice (8b66655):
-1.21x.
+Last measured for `report render` (2026-11-30, `--render-only`, machine otherwise idle; this VM's speed drifts:
+raw took a median 1.61 s in one run and 2.60 s in another, so each ratio is taken pair by pair). At ac45fb7, 9
+runs: after a chapter edit median 1.90 s (min 1.59) vs raw median 2.60 s, ratio median 0.80x (min 0.61x)
+[<= 0.8x: met, at the margin], all 9 spliced; the first edit after a whole render (the chapter's part as it was is
+rendered too) 2.39 s, 0.98x; cold median 1.33x [<= 1.5x]. The medians of the morning's other runs: 0.78x
+(538ae74, raw 1.61 s), 0.85x (538ae74), 0.81x (d8ccb0c), 0.78x (bc464f2), 0.80x just over (b55d7f3): the target
+is met in about half the runs, and missed by up to 6 % in the others. Before the splice (8b66655): 1.21x.
 
 Where a spliced edit render's time goes (engines/incremental.py; measured at 538ae74-bc464f2, machine idle, ~1.2 s
 in all when raw took 1.6 s): Python up to the engine ~0.3 s (imports ~0.14 s; the graph's checks), while the part
@@ -47,9 +47,9 @@ each filter; citeproc ~0.15-0.4 s; reading the markdown ~0.2 s. Tried and not ke
 dropping filters with nothing to do, GHC heap options, CSL JSON for the bibliography, a cache of each included
 file's AST (it parses a split document differently: reference links, notes and automatic ids across files).
 
-Last measured for `report preview` (2026-11-30 04:37 UTC at e097677, machine quiet; `--preview-only --saves 50`):
-save -> HTML served min 0.26 s, median 0.36 s (0.15x raw); save -> PDF pushed min 0.50 s, median 0.68 s; all 50
-quick pages; peak RSS 543 MB (PSS 438 MB), first 10 saves 504 MB, last 10 513 MB. A quick page is the chapter's
+Last measured for `report preview` (2026-11-30 07:31 UTC at ac45fb7, machine idle; `--preview-only --saves 50`):
+save -> HTML served min 0.27 s, median 0.38 s (0.20x raw); save -> PDF pushed min 0.52 s, median 0.75 s; all 50
+quick pages; peak RSS 543 MB (PSS 438 MB), first 10 saves 501 MB, last 10 506 MB. A quick page is the chapter's
 part rendered by the preview's long-lived `pandoc lua` process (engines/partserver.py, ~0.1-0.15 s) and ~0.15 s of
 Python (reading the documents, the metadata, the splice); its PDF follows after the part's Typst and a warm
 compile (~0.15 s each).
