@@ -271,7 +271,7 @@ PROBES = [
      "if has_display_math then doc.blocks = doc.blocks:walk({ Inlines = resolve_equations }) end", "",
      "tests/test_filters.py"),
     ("splice: the other inputs out of its context", SRC + "engines/incremental.py",
-     "    files = [project.root / name for name in document.inputs if name not in included] + engine_files()",
+     "    files = [project.root / name for name in document.inputs if name not in chapters] + engine_files()",
      "    files = engine_files()", "tests/test_incremental.py::test_a_render_with_problems_or_another_input_changed_is_not_spliced_into"),
     ("splice: a remembered file's digest unchecked", SRC + "engines/incremental.py",
      "                if hashlib.sha256(data).hexdigest() != state[\"files\"][name]:", "                if False:",

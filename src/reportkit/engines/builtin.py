@@ -261,15 +261,16 @@ class BuiltinEngine(Engine):
     def cited_names(self, request: RenderRequest) -> dict[str, list[str]] | None:
         """The names of each entry of the document's bibliography (bibliography.citation_names), which
         decide the entries a part is cited with (quick.cited_for)."""
-        return citation_names(self.metadata(request, "html"), pandoc_path(), request.project.root / STATE_DIR / BIBLIOGRAPHY_KEYS)
+        store = request.project.root / STATE_DIR / BIBLIOGRAPHY_KEYS
+        return citation_names(self.metadata(request, "html"), pandoc_path(), store)
 
     def start_part(self, request: RenderRequest, name: str, text: str, fmt: str, cited: tuple[str, ...],
                    whole: Path | None = None) -> Callable[[], PartOutput]:
         """Start rendering one part of the document alone (``text``: its markdown; ``fmt``: "html" or "pdf",
         which gives Typst), numbered as the last full render of the document numbered it (its outline,
         ``whole``: by default the warm engine's), with ``cited`` as its cited entries (the whole document's
-        keys, or those of them it needs: quick.cited_for). Files go to ``request.staging`` under ``name``. Returns the function that waits for
-        the part."""
+        keys, or those of them it needs: quick.cited_for). Files go to ``request.staging`` under ``name``.
+        Returns the function that waits for the part."""
         work = request.staging
         work.mkdir(parents=True, exist_ok=True)
         body, log, outline = work / f"{name}.md", work / f"{name}.log.json", work / f"{name}.outline.json"

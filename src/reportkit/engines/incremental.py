@@ -31,9 +31,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import time
-from concurrent.futures import Future, wait as wait_futures
+from concurrent.futures import Future, ThreadPoolExecutor, wait as wait_futures
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -131,14 +130,14 @@ def context_key(engine: BuiltinEngine, request: RenderRequest) -> str:
     from .builtin import engine_files, pandoc_path
 
     document, project = request.document, request.project
-    included = {project.relative(f) for f in document.expanded.files[1:]}
+    chapters = {project.relative(f) for f in document.expanded.files[1:]}
     digest = hashlib.sha256()
     pandoc = Path(pandoc_path())
     stat = pandoc.stat()
     digest.update(f"reportkit={__version__}|pandoc={pandoc}|{stat.st_size}|{stat.st_mtime_ns}|"
                   f"typst={distribution_version('typst')}|formats={','.join(sorted(request.formats))}|"
                   f"epoch={source_date_epoch(project.root)}\0".encode())
-    files = [project.root / name for name in document.inputs if name not in included] + engine_files()
+    files = [project.root / name for name in document.inputs if name not in chapters] + engine_files()
     for path in files:
         digest.update(str(path).encode() + b"\0" + (path.read_bytes() if path.is_file() else b"(absent)") + b"\0")
     for fmt in SPLICED:
@@ -227,7 +226,8 @@ def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: Render
                              "headings, labels, ids, cited works or notes), or a problem was found")
             spliced = splice(whole_text, before.text, after.text)
             if spliced is None:
-                return whole(progress, change, f"its {SPLICE_FORMAT[fmt]} as it was is not found once in the last render")
+                return whole(progress, change,
+                             f"its {SPLICE_FORMAT[fmt]} as it was is not found once in the last render")
             target.write_text(spliced, encoding="utf-8")
             if fmt == "pdf":
                 compiling = compile_beside(engine, request, typ, pdf)
@@ -274,19 +274,17 @@ def start_early(engine: BuiltinEngine, project) -> dict[str, Started]:
 
 def compile_beside(engine: BuiltinEngine, request: RenderRequest, typ: Path, pdf: Path) -> Future:
     """Typst compiles ``typ`` to ``pdf`` in a thread (the typst wheel releases Python's lock while it compiles);
-    the future's result: the seconds it took."""
-    future: Future = Future()
-
-    def run() -> None:
+    the future's result: the seconds it took (its error, Typst's)."""
+    def run() -> float:
         started = time.perf_counter()
-        try:
-            engine.typst(request, typ, pdf)
-        except BaseException as exc:  # handed to the caller's result()
-            future.set_exception(exc)
-        else:
-            future.set_result(time.perf_counter() - started)
-    threading.Thread(target=run, name=f"typst {typ.name}", daemon=True).start()
-    return future
+        engine.typst(request, typ, pdf)
+        return time.perf_counter() - started
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"typst {typ.name}")
+    try:
+        return pool.submit(run)
+    finally:
+        pool.shutdown(wait=False)  # (the thread ends with the compile)
 
 
 def included(document) -> list[str]:
