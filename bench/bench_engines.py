@@ -47,7 +47,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-    from reportkit.engines.quarto import QuartoEngine, find_quarto
+    from reportkit.engines.executables import find_quarto
+    from reportkit.engines.quarto import QuartoEngine
 
     quarto = find_quarto()
     if quarto is None:

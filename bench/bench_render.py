@@ -27,7 +27,7 @@ from reportkit.prerender import run_pre_render
 from reportkit.progress import Progress
 from reportkit.project import Project
 from reportkit import parity
-from reportkit.engines import BuiltinEngine
+from reportkit.engines.builtin import BuiltinEngine
 from reportkit.pipeline import render_document
 from reportkit.source import Document
 

@@ -92,7 +92,7 @@ def main() -> int:
     parser.add_argument("--keep", help="keep the rendered copies and logs here")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
-    from reportkit.engines.quarto import find_quarto
+    from reportkit.engines.executables import find_quarto
 
     quarto = find_quarto()
     if quarto is None:

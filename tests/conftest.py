@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from reportkit.cli import main as report_main
-from reportkit.engines.quarto import find_quarto
+from reportkit.engines.executables import find_quarto
 
 TESTS = Path(__file__).parent
 FIXTURE = TESTS / "fixture_project"

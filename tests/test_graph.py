@@ -246,7 +246,7 @@ def test_a_stale_data_check_starts_while_the_steps_are_listed(project, monkeypat
     import threading
 
     from reportkit import plan
-    from reportkit.engines import BuiltinEngine
+    from reportkit.engines.builtin import BuiltinEngine
     from reportkit.project import Project
 
     started, checking = [], threading.Event()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reportkit.engines.incremental import FILES, STATE, RenderMemory
+from reportkit.engines.memory import FILES, STATE, RenderMemory
 
 from conftest import FIXTURE, run_report
 
@@ -211,3 +211,34 @@ def test_parts_started_before_the_steps_are_used_only_for_the_text_the_render_re
         engine.close()
     page = (spliced / "_output" / "paper.html").read_text(encoding="utf-8")
     assert "Everything read above" in page and "guessed" not in page
+
+
+def test_a_likely_splice_starts_the_part_server_first_warmed_up_with_the_last_splices_typst_part(projects, monkeypatch):
+    """engines/prestart.py: after a splice, the memory holds a warm-up request (the Typst part's arguments on an
+    empty input); the next render that will likely splice starts the part server with it before anything else,
+    and renders its parts there. Only then: not for other formats, another engine, --whole, or no edit."""
+    from reportkit.engines.partserver import PartServer
+    from reportkit.engines.prestart import start_parts
+    from reportkit.project import Project
+
+    spliced, _ = projects
+    memory = RenderMemory(spliced, "paper")
+    assert memory.warm_up() is None  # a whole render leaves none
+    edit(spliced, "Everything above", "Everything warmed above")
+    assert start_parts(Project.load(spliced), ("pdf", "html"), True, False) is None  # nothing to warm up with yet
+    assert SPLICED in render(spliced)
+    request = memory.warm_up()
+    assert request and Path(request[0]).read_text(encoding="utf-8") == "" and "--metadata-file" in request
+    assert "typst" in request and str(spliced / "_output") not in " ".join(request)
+    assert start_parts(Project.load(spliced), ("pdf", "html"), True, False) is None  # no edit since
+    edit(spliced, "Everything warmed above", "Everything warmed twice above")
+    for formats, builtin, whole in ((("pdf",), True, False), (("html", "pdf"), False, False), (("html", "pdf"), True, True)):
+        assert start_parts(Project.load(spliced), formats, builtin, whole) is None
+    seen = []
+    warm_up, start = PartServer.warm_up, PartServer.start
+    monkeypatch.setattr(PartServer, "warm_up", lambda self, args: seen.append(("warm-up", self)) or warm_up(self, args))
+    monkeypatch.setattr(PartServer, "start", lambda self, args: seen.append(("part", self)) or start(self, args))
+    assert SPLICED in render(spliced)
+    assert sorted(kind for kind, _ in seen) == ["part", "part", "warm-up"]  # the Typst and HTML parts as they are
+    assert len({id(server) for _, server in seen}) == 1
+    assert "Everything warmed twice above" in (spliced / "_output" / "paper.html").read_text(encoding="utf-8")

@@ -303,3 +303,23 @@ def test_each_request_starts_with_an_empty_media_bag(part, server):
     for _ in range(2):
         assert server.start(args)()
         assert [w[-1] for w in warnings(part / "bag.log.json")] == ["items 0"]
+
+
+def test_a_warm_up_renders_an_empty_input_to_files_of_its_own_and_the_next_part_is_its_own(part, server):
+    """warm_up_request: the part's metadata, filters, citeproc and writer on an empty input; the warmed-up
+    server then renders the part itself as the pandoc executable does."""
+    from reportkit.engines.partserver import warm_up_request
+
+    args = part_args(part, "pdf", part / "out.typ")
+    request = warm_up_request(args, part / "warm")
+    assert request[1:] == [str(part / "warm" / "warm-up.out") if a == str(part / "out.typ") else
+                           str(part / "warm" / "warm-up.log.json") if a == str(part / "out.log.json") else a
+                           for a in args[1:]]
+    assert request[0] == str(part / "warm" / "warm-up.md") and (part / "warm" / "warm-up.md").read_text() == ""
+    server.warm_up(request)
+    assert server._process is not None and server._warmups == {1}
+    expected, served = by_both(part, server, args)
+    assert served == expected and "Knuth" in served[0]
+    assert (part / "warm" / "warm-up.out").is_file() and not server._warmups  # the warm-up was answered, unread
+    with pytest.raises(ValueError):
+        warm_up_request(["--from", "markdown", "part.md"], part / "warm")

@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 
 from conftest import run_report
-from reportkit.engines import BuiltinEngine, QuartoEngine, select_engine
+from reportkit.engines import select_engine
+from reportkit.engines.builtin import BuiltinEngine
+from reportkit.engines.quarto import QuartoEngine
 from reportkit.engines.base import RenderRequest
-from reportkit.engines.quarto import find_quarto, parse_log
+from reportkit.engines.executables import find_quarto
+from reportkit.engines.quarto import parse_log
 from reportkit.progress import Progress
 from reportkit.project import Project
 from reportkit.protocol import STEPS_DONE_ENV, VALUE_CLASS

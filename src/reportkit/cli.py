@@ -163,11 +163,16 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, whole: bool,
       report render --explain    # why each step ran or was skipped
       report render --whole      # no splicing of one edited chapter
     """
+    from .engines import builtin_chosen
+    from .engines.prestart import start_parts
+
+    formats = formats_of(to)
+    parts = start_parts(project, formats, builtin_chosen(engine), whole)  # before the engines are imported
     from .render import render as run_render
 
     try:
-        run_render(project, formats_of(to), engine, strict=not allow_warnings, progress=Progress(quiet),
-                   explain=explain, jobs=jobs, whole=whole)
+        run_render(project, formats, engine, strict=not allow_warnings, progress=Progress(quiet),
+                   explain=explain, jobs=jobs, whole=whole, parts=parts)
     except KeyboardInterrupt:
         click.echo("interrupted: previous outputs left unchanged", err=True)
         sys.exit(130)
@@ -227,7 +232,7 @@ def build(explain: bool, jobs: int, project: Project) -> None:
     Example:
       report build --explain
     """
-    from .engines import BuiltinEngine
+    from .engines.builtin import BuiltinEngine
     from .plan import build_graph
 
     progress = Progress()
@@ -355,7 +360,8 @@ def preview(to: str, engine: str, port: int, allow_warnings: bool, quick: bool, 
     Example:
       report preview             # then open the address it prints (http://127.0.0.1:4848/)
     """
-    from .engines import BuiltinEngine, select_engine
+    from .engines import select_engine
+    from .engines.builtin import BuiltinEngine
     from .engines.warm import WarmTypst
     from .plan import build_graph
     from .preview import Preview

@@ -23,7 +23,7 @@ from typing import Callable
 
 from . import xref
 from .datapackage import require_valid
-from .engines import BuiltinEngine
+from .engines.builtin import BuiltinEngine
 from .errors import Location, Problem, ReportError
 from .numbers import NumberRules, scan_abstract, scan_body
 from .progress import Progress

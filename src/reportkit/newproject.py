@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .engines.base import package_file
+from .packaged import package_file
 from .errors import ReportError
 
 # Files stored under another name in the package (a dot file would not be packaged).

@@ -203,14 +203,15 @@ FORMAT_NAMES = {"pdf": "PDF", "docx": "Word document", "jats": "JATS"}
 
 
 def compare(html: Path, pdf: Path, expected: Expected = Expected(),
-            pdf_pages: Callable[[], list[str]] | None = None) -> ParityReport:
+            pdf_pages: Callable[[], list[str]] | None = None, facts: RenderedFacts | None = None) -> ParityReport:
     """Every difference between what the HTML and another output (``pdf``: a PDF, Word or JATS file,
     by its suffix) show. Comparing nothing where the sources hold floats or quoted values is itself a
-    problem (the check would prove nothing)."""
+    problem (the check would prove nothing). ``facts``: the HTML's (:func:`html_facts` with ``expected``),
+    when the caller has read them already."""
     fmt = {suffix: name for name, suffix in SUFFIX.items()}.get(pdf.suffix, "pdf")
     if fmt == "pdf" and pdf_pages is None:  # (``pdf_pages``: its text, already being read by the caller)
         pdf_pages = start_pdf_text(pdf)  # pdftotext reads the PDF while the HTML is parsed
-    facts = html_facts(html, expected)
+    facts = html_facts(html, expected) if facts is None else facts
     other = FORMAT_NAMES[fmt]
     pages = [page.replace("\u00a0", " ") for page in pdf_pages()] if pdf_pages else []
     text = " ".join(pages) if fmt == "pdf" else output_text(fmt, pdf).replace("\u00a0", " ")

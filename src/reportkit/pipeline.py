@@ -11,7 +11,7 @@ from typing import Callable
 
 from . import parity
 from .checks import check_output, start_pdf_text
-from .engines.base import Engine, RenderRequest, located
+from .engines.base import Engine, RenderRequest, RenderResult, located
 from .engines.support import format_refusals
 from .language import words
 from .errors import Location, Problem, StrictnessError
@@ -41,19 +41,54 @@ def with_reference(formats: tuple[str, ...]) -> tuple[str, ...]:
     return (*formats, REFERENCE)
 
 
+def check_outputs(request: RenderRequest, result: RenderResult, outputs: dict[str, Path]) -> list[Problem]:
+    """The output checks (checks.check_output) of ``outputs``, some of ``result``'s, located in the document."""
+    return [located(request, problem) for fmt, path in outputs.items()
+            for problem in check_output(fmt, path, result.sources.get(fmt))]
+
+
 def check_parity(document: Document, engine: Engine, outputs: dict[str, Path], progress: Progress,
-                 pdf_pages: Callable[[], list[str]] | None = None) -> list[Problem]:
+                 pdf_pages: Callable[[], list[str]] | None = None,
+                 facts: parity.RenderedFacts | None = None) -> list[Problem]:
     """Every output compared with the HTML; a difference is the document's problem. ``pdf_pages``: the PDF's
-    text, already being read (checks.start_pdf_text)."""
+    text, already being read (checks.start_pdf_text); ``facts``: the HTML's, already read."""
     problems = []
     for fmt, path in outputs.items():
         if fmt == REFERENCE or REFERENCE not in outputs:
             continue
         with progress.step(f"check HTML/{parity.FORMAT_NAMES[fmt]} parity") as note:
             report = parity.compare(outputs[REFERENCE], path, expected(document, engine.marks_values),
-                                    pdf_pages if fmt == "pdf" else None)
+                                    pdf_pages if fmt == "pdf" else None, facts)
             note(report.summary())
         problems += [Problem(p.rule, p.message, Location(document.shown), p.subject) for p in report.problems]
+    return problems
+
+
+def checked(document: Document, engine: Engine, request: RenderRequest, result: RenderResult,
+            progress: Progress) -> list[Problem]:
+    """The render's problems and those its outputs' checks and the parity check find. Outputs still being
+    written (``result.pending``) are checked last; the others, and the HTML's facts for the parity check,
+    meanwhile."""
+    problems, facts = list(result.problems), None
+    early = {fmt: path for fmt, path in result.outputs.items() if fmt not in result.pending} if result.pending else {}
+    try:
+        if early:
+            with progress.step(f"check {', '.join(path.name for path in early.values())}") as note:
+                problems += check_outputs(request, result, early)
+                if not problems and REFERENCE in early:
+                    facts = parity.html_facts(early[REFERENCE], expected(document, engine.marks_values))
+                note(f"while {', '.join(result.outputs[fmt].name for fmt in result.pending)} is made")
+    finally:
+        result.finish()
+    # the parity check's PDF text is read (pdftotext, in the background) while the outputs are checked
+    pdf_pages = start_pdf_text(result.outputs["pdf"]) \
+        if not problems and "pdf" in result.outputs and REFERENCE in result.outputs else None
+    with progress.step("check outputs"):
+        problems += check_outputs(request, result, {f: p for f, p in result.outputs.items() if f not in early})
+    if not problems:
+        problems += check_parity(document, engine, result.outputs, progress, pdf_pages, facts)
+    elif pdf_pages is not None:
+        pdf_pages()  # (its processes waited for)
     return problems
 
 
@@ -94,17 +129,7 @@ def render_document(document: Document, formats: tuple[str, ...], engine: Engine
             settle(problems, strict, progress)
         request = RenderRequest(document, with_reference(formats), staging.path, links or {})
         result = engine.render(request, progress)
-        problems = list(result.problems)
-        # the parity check's PDF text is read (pdftotext, in the background) while the outputs are checked
-        pdf_pages = start_pdf_text(result.outputs["pdf"]) \
-            if not problems and "pdf" in result.outputs and REFERENCE in result.outputs else None
-        with progress.step("check outputs"):
-            for fmt, path in result.outputs.items():
-                problems += [located(request, p) for p in check_output(fmt, path, result.sources.get(fmt))]
-        if not problems:
-            problems += check_parity(document, engine, result.outputs, progress, pdf_pages)
-        elif pdf_pages is not None:
-            pdf_pages()  # (its processes waited for)
+        problems = checked(document, engine, request, result, progress)
         settle(problems, strict, progress)
         return staging.publish([path for fmt, path in result.outputs.items() if fmt in formats],
                                [extra for fmt in formats for extra in result.supporting.get(fmt, [])])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .engines import select_engine
 from .engines.base import Engine
+from .engines.partserver import PartServer
 from .plan import build_graph
 from .prerender import run_pre_render
 from .progress import Progress
@@ -15,14 +16,16 @@ from .steps import settings as steps_settings
 
 def render(project: Project, formats: tuple[str, ...], engine_name: str = "auto", strict: bool = True,
            progress: Progress | None = None, pre_render: bool = True, explain: bool = False,
-           jobs: int = 2, engine: Engine | None = None, whole: bool = False) -> list[Path]:
+           jobs: int = 2, engine: Engine | None = None, whole: bool = False, parts: PartServer | None = None
+           ) -> list[Path]:
     """Run every stale step of the project's build graph (see plan.py); returns the final outputs.
     ``engine``: an engine kept between renders (a preview's), instead of a fresh one named by ``engine_name``
-    (``whole``: one that renders each document whole, not splicing an edited chapter: engines/incremental.py),
-    which is prepared for the render (``Engine.prepare``) and closed after it."""
+    (``whole``: one that renders each document whole, not splicing an edited chapter: engines/incremental.py;
+    ``parts``: its part server, started already: engines/prestart.py), which is prepared for the render
+    (``Engine.prepare``) and closed after it."""
     progress = progress or Progress()
     if engine is None:
-        engine = select_engine(engine_name, splice=not whole)
+        engine = select_engine(engine_name, splice=not whole, parts=parts)
         try:
             engine.prepare(project)
             return render(project, formats, engine_name, strict, progress, pre_render, explain, jobs, engine)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engines import BuiltinEngine
+from ..engines.builtin import BuiltinEngine
 from ..errors import ReportError
 from ..progress import Progress
 from ..project import FORMATS, Project

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 from ..errors import Problem
 from ..protocol import FILTER_METADATA, LINKS, with_links_file
@@ -42,6 +42,21 @@ class RenderResult:
     sources: dict[str, Path] = field(default_factory=dict)
     # files or folders published beside an output (the images a JATS file names)
     supporting: dict[str, list[Path]] = field(default_factory=dict)
+    # outputs still being written when ``render`` returned (format -> a function that waits until the file is
+    # written, and raises what writing it raised): the caller checks the others meanwhile (:meth:`finish`)
+    pending: dict[str, Callable[[], None]] = field(default_factory=dict)
+
+    def finish(self) -> None:
+        """Wait until every pending output is written (all of them, also when one fails: none is still
+        being written afterwards); raise the first error."""
+        error: BaseException | None = None
+        for wait in self.pending.values():
+            try:
+                wait()
+            except BaseException as exc:  # (re-raised below, once the others are waited for)
+                error = error or exc
+        if error is not None:
+            raise error
 
 
 class Engine(ABC):
@@ -92,11 +107,6 @@ def write_metadata(path: Path, meta: dict) -> Path:
         meta = {**meta, FILTER_METADATA: with_links_file(settings, str(links.resolve()))}
     path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str), encoding="utf-8")
     return path
-
-
-def package_file(*parts: str) -> Path:
-    """A file shipped inside the reportkit package (filters, templates)."""
-    return Path(str(resources.files("reportkit").joinpath(*parts)))
 
 
 def located(request: RenderRequest, problem: Problem) -> Problem:

@@ -8,9 +8,7 @@ pandoc's docx and jats_articleauthoring writers over the same filters (``writers
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib.util
 import json
 import re
 import os
@@ -33,9 +31,12 @@ from ..protocol import CHECK_PASS, FILTER_METADATA, OUTLINE_READ, OUTLINE_WRITE,
 from ..reproducible import source_date_epoch
 from ..versions import distribution_version, executable_version
 from ..source import Document
-from .base import Engine, RenderRequest, RenderResult, located, package_file, write_metadata
+from ..packaged import package_file
+from .base import Engine, RenderRequest, RenderResult, located, write_metadata
 from .support import refusals
-from .incremental import SPLICED, RenderMemory, Started, context_key, included, spliced_render, start_early
+from .incremental import Started, context_key, included, spliced_render, start_early
+from .memory import SPLICED, RenderMemory
+from .executables import pandoc_path
 from .partserver import PartServer
 from .svgpng import shim
 from .warm import WarmTypst
@@ -77,13 +78,15 @@ class Part:
 class PartOutput:
     """What pandoc wrote for a part (HTML without a template, or Typst), its problems and its own
     outline (``labels``: ids in document order; ``cited``: bibliographic keys in order of first citation;
-    ``ids``: every id it defines, which links elsewhere may point to)."""
+    ``ids``: every id it defines, which links elsewhere may point to; ``arguments``: the pandoc arguments it
+    was rendered with)."""
 
     text: str
     problems: list[Problem]
     labels: list[str]
     cited: list[str]
     ids: list[str] = field(default_factory=list)
+    arguments: list[str] = field(default_factory=list)
 
 
 def engine_files() -> list[Path]:
@@ -92,34 +95,12 @@ def engine_files() -> list[Path]:
     return sorted(p for folder in folders for p in folder.rglob("*") if p.is_file())
 
 
-@functools.cache
-def pandoc_path() -> str:
-    """The pandoc binary shipped by pypandoc_binary, in its package's files/ folder, found without importing
-    pypandoc (~0.05-0.1 s of `report check`); else pypandoc's own search (also when PYPANDOC_PANDOC names
-    one); else PATH."""
-    spec = importlib.util.find_spec("pypandoc")
-    if spec is not None and spec.origin and not os.environ.get("PYPANDOC_PANDOC"):
-        for name in ("pandoc", "pandoc.exe"):
-            bundled = Path(spec.origin).parent / "files" / name
-            if bundled.is_file() and os.access(bundled, os.X_OK):
-                return str(bundled)
-    try:
-        import pypandoc
-
-        return pypandoc.get_pandoc_path()
-    except (ImportError, OSError):
-        found = shutil.which("pandoc")
-        if not found:
-            raise EngineError("pandoc not found: install the pypandoc_binary package")
-        return found
-
-
 class BuiltinEngine(Engine):
     """pandoc + Typst, in-process where possible."""
 
     name = "builtin"
 
-    def __init__(self, warm: WarmTypst | None = None, splice: bool = True):
+    def __init__(self, warm: WarmTypst | None = None, splice: bool = True, parts: PartServer | None = None):
         self.warm = warm  # a long-lived process's Typst compilers (report preview); None: compile cold
         # report render (no warm compilers): a document whose last render differs in one included file
         # only is rendered by splicing that file's part into it (incremental.py); False: always whole
@@ -127,8 +108,9 @@ class BuiltinEngine(Engine):
         self._parts_running: list[subprocess.Popen] = []  # start_part's processes, oldest first
         # start_part's pandoc (one part server), for the project it runs in. One for a render's splice too:
         # a second one beside it, for the other format, was no faster (measured: the same wall time, 11-16 %
-        # more processor time for its own start and citeproc's tables, on two cores)
-        self._parts: PartServer | None = None
+        # more processor time for its own start and citeproc's tables, on two cores). ``parts``: one started
+        # for this engine already (prestart.py)
+        self._parts: PartServer | None = parts
         self._early: dict[str, Started] = {}  # stem -> the parts prepare() started for its splice
 
     def close(self) -> None:
@@ -277,13 +259,15 @@ class BuiltinEngine(Engine):
         target = work / f"{name}.{'typ' if fmt == 'pdf' else 'html'}"
         body.write_text(text, encoding="utf-8")
         part = Part(whole or self.outline(request.document.stem), cited, outline)
-        wait = self._start_served(request, self._args(request, body, work, fmt, target, log, part), fmt)
+        args = self._args(request, body, work, fmt, target, log, part)
+        wait = self._start_served(request, args, fmt)
 
         def finish() -> PartOutput:
             wait()
             own = json.loads(outline.read_text(encoding="utf-8"))
             return PartOutput(target.read_text(encoding="utf-8"), self.problems(request, log),
-                              list(own.get("labels") or []), list(own.get("cited") or []), list(own.get("ids") or []))
+                              list(own.get("labels") or []), list(own.get("cited") or []), list(own.get("ids") or []),
+                              args)
         return finish
 
     def _start_served(self, request: RenderRequest, args: list[str], fmt: str) -> Callable[[], None]:

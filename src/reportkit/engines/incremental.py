@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait as wait_futures
 from dataclasses import dataclass
@@ -42,85 +41,15 @@ from ..errors import ReportError
 from ..progress import Progress
 from ..quick import DOCUMENT_WIDE, Change, changed_include, cited_for, same_shape, splice
 from ..reproducible import source_date_epoch
-from ..state import STATE_DIR, write_json
 from ..versions import distribution_version
 from .base import RenderRequest, RenderResult
+from .memory import PARTS, SPLICED, Remembered, RenderMemory
+from .partserver import warm_up_request
 
 if TYPE_CHECKING:
     from .builtin import BuiltinEngine, PartOutput
 
-SPLICED = ("html", "pdf")  # the formats a render must ask for (no more, no fewer) to be spliced
-FOLDER = "render"  # under STATE_DIR: one folder per document
-FILES = {"body": "body.md", "outline": "outline.json", "page": "page.html", "typst": "source.typ",
-         "parts": "parts.json"}
-STATE = "state.json"
-PARTS = "parts"  # the folder of the parts' files (markdown, metadata, outputs), in the document's folder
 SPLICE_FORMAT = {"html": "html", "pdf": "typst"}  # a part's format -> the kind of text it is spliced into
-
-
-@dataclass
-class Remembered:
-    """The last render of a document, as :meth:`RenderMemory.load` found it intact."""
-
-    body: str
-    outline: Path
-    page: str
-    typst: str
-    parts: dict  # fmt -> {"sha": digest of the part's markdown, "output": PartOutput's fields}: the last spliced part
-
-
-class RenderMemory:
-    """What the built-in engine's last render of the document ``stem`` was made from and made."""
-
-    def __init__(self, root: Path, stem: str):
-        self.folder = root / STATE_DIR / FOLDER / stem
-
-    def load(self, context: str) -> Remembered | None:
-        """The last render, when it was made in ``context`` and every file is as it was written; else None."""
-        try:
-            state = json.loads((self.folder / STATE).read_text(encoding="utf-8"))
-            if state.get("context") != context:
-                return None
-            contents = {}
-            for name, file in FILES.items():
-                data = (self.folder / file).read_bytes()
-                if hashlib.sha256(data).hexdigest() != state["files"][name]:
-                    return None
-                contents[name] = data.decode("utf-8")
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        return Remembered(contents["body"], self.folder / FILES["outline"], contents["page"], contents["typst"],
-                          json.loads(contents["parts"]))
-
-    def save(self, context: str, body: str, outline: Path, page: Path, typst: Path, parts: dict | None = None,
-             included: list[str] = ()) -> None:
-        """Remember a render made in ``context``: ``state.json`` is removed first and written last, with the
-        digests and the document's ``included`` files (absolute paths: :meth:`likely_changed`)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / STATE).unlink(missing_ok=True)
-        contents = {"body": body.encode("utf-8"), "outline": outline.read_bytes(), "page": page.read_bytes(),
-                    "typst": typst.read_bytes(), "parts": json.dumps(parts or {}, sort_keys=True).encode("utf-8")}
-        for name, data in contents.items():
-            target = self.folder / FILES[name]
-            if not (target.is_file() and target.read_bytes() == data):  # the outline is often its own source
-                target.write_bytes(data)
-        write_json(self.folder / STATE, {"context": context, "included": list(included),
-                                         "files": {n: hashlib.sha256(d).hexdigest() for n, d in contents.items()}})
-
-    def likely_changed(self) -> bool:
-        """Whether one of the document's included files was written after its last render (a splice is
-        then likely): a hint from the files' times, read before the render knows what changed."""
-        state_file = self.folder / STATE
-        try:
-            state = json.loads(state_file.read_text(encoding="utf-8"))
-            since = state_file.stat().st_mtime_ns
-            return any(os.stat(path).st_mtime_ns > since for path in state.get("included") or [])
-        except (OSError, ValueError, AttributeError, TypeError):
-            return False
-
-    def forget(self) -> None:
-        """No splice next time (the render had problems, or was not of :data:`SPLICED`)."""
-        (self.folder / STATE).unlink(missing_ok=True)
 
 
 def context_key(engine: BuiltinEngine, request: RenderRequest) -> str:
@@ -217,6 +146,7 @@ def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: Render
     parts: dict[str, dict[str, PartOutput]] = {}
     typ, pdf, page = work / f"{stem}.typ", request.staging / f"{stem}.pdf", request.staging / f"{stem}.html"
     compiling: Future | None = None
+    spliced_both = False
     try:
         for fmt, whole_text, target in (("pdf", last.typst, typ), ("html", last.page, page)):
             parts[fmt] = {name: wait() for name, wait in waits[fmt].items()}
@@ -233,16 +163,19 @@ def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: Render
                 compiling = compile_beside(engine, request, typ, pdf)
         progress.done(f"pandoc -> {stem}.html, {stem}.typ: {change.file} only, spliced into the last render",
                       time.perf_counter() - started.started, "started with the render" if started is early else "")
-        progress.done(f"typst -> {stem}.pdf", compiling.result(), "alongside the HTML part")
+        spliced_both = True
     finally:
         engine.close()
-        if compiling is not None:
+        if compiling is not None and not spliced_both:
             wait_futures([compiling])  # a whole render that follows writes the same PDF
-    result = RenderResult(outputs={"pdf": pdf, "html": page}, sources={"pdf": typ})
-    memory.save(context, document.expanded.body, last.outline, page, typ,
-                {fmt: {"sha": digest(change.after), "output": kept(parts[fmt]["after"])} for fmt in SPLICED},
-                included(document))
-    return result
+
+    def compiled() -> None:  # the PDF is pending while the HTML is checked; the render is remembered once it is made
+        progress.done(f"typst -> {stem}.pdf", compiling.result(), "alongside the HTML part and its checks")
+        arguments = parts["pdf"]["after"].arguments  # (the next splice's first part is its Typst part)
+        memory.save(context, document.expanded.body, last.outline, page, typ,
+                    {fmt: {"sha": digest(change.after), "output": kept(parts[fmt]["after"])} for fmt in SPLICED},
+                    included(document), warm_up_request(arguments, memory.folder / PARTS) if arguments else None)
+    return RenderResult(outputs={"pdf": pdf, "html": page}, sources={"pdf": typ}, pending={"pdf": compiled})
 
 
 def start_early(engine: BuiltinEngine, project) -> dict[str, Started]:

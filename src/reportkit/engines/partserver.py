@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from .base import package_file
+from ..packaged import package_file
 
 SERVER_SCRIPT = ("engines", "partserver.lua")
 EMBED = "--embed-resources"
@@ -85,11 +85,21 @@ class PartServer:
                 return
             self._stop()
             if self._last_part is not None:
-                try:
-                    _, number = self._send(self._last_part)  # (a new process: a new set of warm-ups)
-                    self._warmups.add(number)
-                except OSError:
-                    self._stop()
+                self._warm_up(self._last_part)
+
+    def warm_up(self, args: list[str]) -> None:
+        """Start the server now, if it is not running, with the request ``args`` whose answer nobody waits for:
+        the first part then finds pandoc's Lua modules, the metadata file, the filters and citeproc's tables
+        loaded (a render's likely splice: prestart.py; ``warm_up_request`` makes such a request)."""
+        with self._lock:
+            self._warm_up(args)
+
+    def _warm_up(self, args: list[str]) -> None:
+        try:
+            _, number = self._send(args)  # (a new process: a new set of warm-ups)
+            self._warmups.add(number)
+        except OSError:
+            self._stop()
 
     def _send(self, args: list[str]) -> tuple[subprocess.Popen, int]:
         if self._process is None or self._process.poll() is not None:
@@ -130,6 +140,22 @@ class PartServer:
         """Stop the server (a later request starts a new one)."""
         with self._lock:
             self._stop()
+
+
+def warm_up_request(args: list[str], folder: Path) -> list[str]:
+    """A part's request (``PartServer.start``'s ``args``, its input first) for a warm-up: the same metadata
+    file, filters, citeproc (the metadata's ``nocite`` cites the part's works) and writer, on an empty input
+    (written in ``folder``), with an output and log of its own there."""
+    if not args or args[0].startswith("-") or "--output" not in args:
+        raise ValueError(f"not a part's pandoc arguments: {args[:3]}")
+    folder.mkdir(parents=True, exist_ok=True)
+    empty = folder / "warm-up.md"
+    empty.write_text("", encoding="utf-8")
+    request = [str(empty), *args[1:]]
+    for option, name in (("--output", "warm-up.out"), ("--log", "warm-up.log.json")):
+        if option in request:
+            request[request.index(option) + 1] = str(folder / name)
+    return request
 
 
 def own_memory(pid: int) -> int:

@@ -20,7 +20,8 @@ from ..project import QUARTO_FORMAT, output_name
 from ..protocol import FILTER_METADATA, STEPS_DONE_ENV, filter_settings
 from ..reproducible import source_date_epoch
 from ..versions import executable_version
-from .base import Engine, RenderRequest, RenderResult, located, package_file, write_metadata
+from ..packaged import package_file
+from .base import Engine, RenderRequest, RenderResult, located, write_metadata
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A warning line as Quarto 1.11 prints it (colour codes removed): from its Lua filters
@@ -61,14 +62,6 @@ MATH_METHOD = "html-math-method"
 ELSEWHERE_FILTER = "elsewhere.lua"  # references to the project's other documents (xref.py)
 LINKS_HELPER = ("lib", "links-file.lua")  # what elsewhere.lua loads to read the links (dofile)
 OFFLINE_MATH = "mathml"
-
-
-def find_quarto() -> str | None:
-    """The quarto executable: ``QUARTO_PATH`` if set, else the one on PATH."""
-    named = os.environ.get("QUARTO_PATH")
-    if named:
-        return named if Path(named).is_file() and os.access(named, os.X_OK) else None
-    return shutil.which("quarto")
 
 
 def version_of(output: str) -> str:
