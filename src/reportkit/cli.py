@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import shutil
 import signal
 import sys
@@ -173,6 +174,7 @@ def render(to: str, engine: str, allow_warnings: bool, quiet: bool, whole: bool,
     try:
         run_render(project, formats, engine, strict=not allow_warnings, progress=Progress(quiet),
                    explain=explain, jobs=jobs, whole=whole, parts=parts)
+        gc.freeze()  # done: the interpreter's exit need not search everything the render made for cycles (~0.04 s)
     except KeyboardInterrupt:
         click.echo("interrupted: previous outputs left unchanged", err=True)
         sys.exit(130)

@@ -172,14 +172,15 @@ def own_memory(pid: int) -> int:
 def abbreviations(pandoc: str) -> list[str]:
     """The abbreviations pandoc's markdown reader keeps together with what follows ("No. 5"): those of the
     user data directory's ``abbreviations`` file, as the pandoc executable reads them, else pandoc's own."""
-    version = subprocess.run([pandoc, "--version"], capture_output=True, text=True, encoding="utf-8").stdout
-    folder = re.search(r"^User data directory: (.+)$", version, re.M)
+    # both asked at once (the user's file is the exception; a part server's start waits for this)
+    version, default = (subprocess.Popen([pandoc, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                         encoding="utf-8")
+                        for args in (["--version"], ["--print-default-data-file", "abbreviations"]))
+    folder = re.search(r"^User data directory: (.+)$", version.communicate()[0], re.M)
+    text = default.communicate()[0]
     own = Path(folder.group(1).strip()) / "abbreviations" if folder else None
     if own is not None and own.is_file():
         text = own.read_text(encoding="utf-8")
-    else:
-        text = subprocess.run([pandoc, "--print-default-data-file", "abbreviations"], capture_output=True,
-                              text=True, encoding="utf-8").stdout
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
