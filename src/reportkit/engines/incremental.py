@@ -21,9 +21,11 @@ Otherwise the document is rendered whole. The last render's state (:class:`Rende
 next edit's parts as they were) and ``state.json``, written last, with the context key and each file's
 digest; a file that does not match its digest (an interrupted write, an edit by hand) means no splice.
 The parts are rendered by one part server (partserver.py), the Typst part first, so that the PDF's compile
-runs beside the HTML part; their files are kept in ``parts/`` there. When one of a document's included
-files is newer than its last render, ``report render`` starts its parts before the steps run
-(:func:`start_early`), and the render uses them if it reads the same text.
+runs beside the HTML part; their files are kept in ``parts/`` there. The PDF is returned still being written
+(``RenderResult.pending``): the pipeline checks the HTML meanwhile. When one of a document's included files is
+newer than its last render, ``report render`` starts the part server first thing, warmed up with the last
+splice's Typst part (prestart.py), and its parts before the steps run (:func:`start_early`); the render uses
+them if it reads the same text.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from ..quick import DOCUMENT_WIDE, Change, changed_include, cited_for, same_shap
 from ..reproducible import source_date_epoch
 from ..versions import distribution_version
 from .base import RenderRequest, RenderResult
+from .executables import pandoc_path
 from .memory import PARTS, SPLICED, Remembered, RenderMemory
 from .partserver import warm_up_request
 
@@ -56,7 +59,7 @@ def context_key(engine: BuiltinEngine, request: RenderRequest) -> str:
     """A digest of everything a render of ``request`` reads except the document's included files: the
     contents of its other inputs (main file, settings, variables, bibliography, CSL, images...), the
     engine's files and tools, both formats' metadata, the other documents' ids, formats and timestamp."""
-    from .builtin import engine_files, pandoc_path
+    from .builtin import engine_files
 
     document, project = request.document, request.project
     chapters = {project.relative(f) for f in document.expanded.files[1:]}
@@ -137,10 +140,9 @@ def spliced_render(engine: BuiltinEngine, request: RenderRequest, memory: Render
         started = early
     else:
         started = start_splice(engine, document, request.links, memory, context)
-    if started is None:
-        return None
-    if isinstance(started, Refused):
-        return whole(progress, started.change, started.reason)
+    if not isinstance(started, Started):  # no splice: a part server started for one (prestart.py) is not needed
+        engine.close()
+        return None if started is None else whole(progress, started.change, started.reason)
     last, change, waits = started.last, started.change, started.waits
     stem, work = document.stem, request.staging / ".work"
     parts: dict[str, dict[str, PartOutput]] = {}
