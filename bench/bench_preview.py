@@ -20,23 +20,28 @@ under which every `report` command compiles reportkit's modules again (~0.25-0.3
 measures that way.
 
 Last measured for `report render` (2026-11-30, `--render-only`, machine otherwise idle; this VM's speed drifts:
-raw took a median 1.61 s in one run and 2.60 s in another, so each ratio is taken pair by pair). At ac45fb7, 9
-runs: after a chapter edit median 1.90 s (min 1.59) vs raw median 2.60 s, ratio median 0.80x (min 0.61x)
-[<= 0.8x: met, at the margin], all 9 spliced; the first edit after a whole render (the chapter's part as it was is
-rendered too) 2.39 s, 0.98x; cold median 1.33x [<= 1.5x]. The medians of the morning's other runs: 0.78x
-(538ae74, raw 1.61 s), 0.85x (538ae74), 0.81x (d8ccb0c), 0.78x (bc464f2), 0.80x just over (b55d7f3): the target
-is met in about half the runs, and missed by up to 6 % in the others. Before the splice (8b66655): 1.21x.
+raw took a median 1.61 s in one run and 2.60 s in another, so each ratio is taken pair by pair). At 187a250 (the
+HTML checked while the PDF compiles; the part server started first thing and warmed up), three runs: after a
+chapter edit median 1.68 s / 1.87 s / 1.76 s vs raw median 2.43 s / 2.56 s / 2.49 s, ratio median 0.70x / 0.74x /
+0.74x (min 0.61x-0.65x) [<= 0.8x: met], every edit spliced; the first edit after a whole render (the chapter's
+part as it was is rendered too, and there is no warm-up yet) 0.75x-0.81x; cold median 1.31x-1.40x [<= 1.5x].
+Before these two changes (6a65c6b-ac45fb7) the medians of seven runs were 0.78x-0.85x (0.81x in an A/B run beside
+187a250's 0.75x, the same raw); before the splice (8b66655): 1.21x.
 
-Where a spliced edit render's time goes (engines/incremental.py; measured at 538ae74-bc464f2, machine idle, ~1.2 s
-in all when raw took 1.6 s): Python up to the engine ~0.3 s (imports ~0.14 s; the graph's checks), while the part
-server starts and renders the chapter's Typst part (~0.3 s from cold: its start, the metadata file, citeproc's
-tables) - started before the steps run (start_early); then the Typst compile of the spliced source ~0.46 s, in a
-thread, beside the chapter's HTML part (~0.15 s); then the output checks ~0.05 s and the parity check ~0.15 s
-(pdftotext over the whole PDF ~0.09 s, the HTML parsed ~0.03 s, the comparisons). The chapter's parts as they were
-are the last splice's parts (remembered); after a whole render they are rendered too (+~0.3 s). Processor time
-~1.6-2.2 s in all. Tried and not kept: two part servers, one per format (the same wall time, 11-16 % more
-processor time); the servers warmed up with the last parts before the steps (no faster than starting the real
-parts then); citeproc told to suppress the part's bibliography (not the page's text).
+Where a spliced edit render's time goes (engines/incremental.py, prestart.py; measured at 187a250 with
+timestamps, raw ~2.3-2.5 s then, ~1.6-1.8 s in all): Python's start, `report`'s imports (click; the engines are
+not imported yet) and the project ~0.17 s; then the part server starts (prestart.py) and warms up on an empty
+input with the last splice's Typst part's metadata, filters and citeproc (~0.4 s: pandoc's start, the metadata
+file, the filters' first load, citeproc's tables), while Python imports the engines, checks the graph and asks
+for the chapter's parts (~0.3 s); the Typst part ~0.15 s; the Typst compile of the spliced source ~0.75 s, in a
+thread, beside the HTML part (~0.2 s) and the HTML's checks (output check and the parity check's reading of it,
+~0.1 s; RenderResult.pending); then pdfinfo and pdftotext over the PDF (two halves at once) and the comparisons
+~0.18 s; the interpreter's exit ~0.03 s (gc.freeze: ~0.07 s before). The chapter's parts as they were are the
+last splice's parts (remembered); after a whole render they are rendered too (+~0.3 s). Tried and not kept: two
+part servers, one per format (the same wall time, 11-16 % more processor time); the servers warmed up with the
+last parts before the steps (no faster than starting the real parts then: a warm-up pays only when it starts
+well before them, as prestart.py's does, and on an empty input); citeproc told to suppress the part's
+bibliography (not the page's text); the garbage collector off for the whole render (no less processor time).
 
 Where a whole render's time goes (before the splice, measured 2026-11-30, processor time of each part alone):
 Python up to the first pandoc ~0.4 s (~0.65 s without bytecode caches); then, in parallel on the two cores,
@@ -47,9 +52,10 @@ each filter; citeproc ~0.15-0.4 s; reading the markdown ~0.2 s. Tried and not ke
 dropping filters with nothing to do, GHC heap options, CSL JSON for the bibliography, a cache of each included
 file's AST (it parses a split document differently: reference links, notes and automatic ids across files).
 
-Last measured for `report preview` (2026-11-30 07:31 UTC at ac45fb7, machine idle; `--preview-only --saves 50`):
-save -> HTML served min 0.27 s, median 0.38 s (0.20x raw); save -> PDF pushed min 0.52 s, median 0.75 s; all 50
-quick pages; peak RSS 543 MB (PSS 438 MB), first 10 saves 501 MB, last 10 506 MB. A quick page is the chapter's
+Last measured for `report preview` (2026-11-30 08:50 UTC at a7bf0cb, machine idle; `--preview-only --saves 50`):
+save -> HTML served min 0.22 s, median 0.37 s (0.16x raw); save -> PDF pushed min 0.47 s, median 0.71 s; all 50
+quick pages; peak RSS 534 MB (PSS 428 MB), first 10 saves 499 MB, last 10 511 MB (ac45fb7: 0.38 s, 0.75 s,
+543 MB). A quick page is the chapter's
 part rendered by the preview's long-lived `pandoc lua` process (engines/partserver.py, ~0.1-0.15 s) and ~0.15 s of
 Python (reading the documents, the metadata, the splice); its PDF follows after the part's Typst and a warm
 compile (~0.15 s each).
