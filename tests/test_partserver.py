@@ -323,3 +323,24 @@ def test_a_warm_up_renders_an_empty_input_to_files_of_its_own_and_the_next_part_
     assert (part / "warm" / "warm-up.out").is_file() and not server._warmups  # the warm-up was answered, unread
     with pytest.raises(ValueError):
         warm_up_request(["--from", "markdown", "part.md"], part / "warm")
+
+
+def test_a_server_closed_while_its_warm_up_starts_stays_closed(part, server, monkeypatch):
+    """warm_up_soon's thread may not have started the server yet when the render ends and closes it (nothing
+    was stale): close() waits for it, so that no server is left running after close."""
+    import time
+
+    import reportkit.engines.partserver as partserver
+
+    slow = partserver.abbreviations
+    monkeypatch.setattr(partserver, "abbreviations", lambda pandoc: time.sleep(0.3) or slow(pandoc))
+    server.warm_up_soon(warm_up_request_for(part))
+    server.close()
+    time.sleep(0.6)  # (a thread not waited for would start its server meanwhile)
+    assert server._process is None and server._warming is None
+
+
+def warm_up_request_for(part: Path) -> list[str]:
+    from reportkit.engines.partserver import warm_up_request
+
+    return warm_up_request(part_args(part, "pdf", part / "out.typ"), part / "warm")

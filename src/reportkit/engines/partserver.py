@@ -56,6 +56,7 @@ class PartServer:
         self._warmups: set[int] = set()  # requests whose answer nobody waits for (renew)
         self._last_part: list[str] | None = None  # the last part's arguments: what a new server warms up with
         self._abbreviations: list[str] | None = None
+        self._warming: threading.Thread | None = None  # warm_up_soon's thread, until close() waits for it
 
     def start(self, args: list[str]) -> Callable[[], bool]:
         """Send one pass's pandoc arguments; the function returned waits for the answer: True when the
@@ -93,6 +94,12 @@ class PartServer:
         loaded (a render's likely splice: prestart.py; ``warm_up_request`` makes such a request)."""
         with self._lock:
             self._warm_up(args)
+
+    def warm_up_soon(self, args: list[str]) -> None:
+        """``warm_up`` in a thread: the caller goes on while pandoc's version is asked and the server started
+        (``close`` waits for that thread, so that no server starts after it)."""
+        self._warming = threading.Thread(target=self.warm_up, args=(args,), name="part server warm-up", daemon=True)
+        self._warming.start()
 
     def _warm_up(self, args: list[str]) -> None:
         try:
@@ -138,6 +145,9 @@ class PartServer:
 
     def close(self) -> None:
         """Stop the server (a later request starts a new one)."""
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
         with self._lock:
             self._stop()
 

@@ -10,8 +10,6 @@ all, or no document is rendered, the server is stopped with the engine, having c
 
 from __future__ import annotations
 
-import threading
-
 from .executables import pandoc_path
 from .memory import SPLICED, RenderMemory
 from .partserver import PartServer
@@ -28,6 +26,6 @@ def start_parts(project, formats: tuple[str, ...], builtin: bool, whole: bool) -
         request = memory.warm_up() if memory.likely_changed() else None
         if request:
             server = PartServer(pandoc_path(), project.root)
-            threading.Thread(target=server.warm_up, args=(request,), name="part server warm-up", daemon=True).start()
+            server.warm_up_soon(request)
             return server
     return None
