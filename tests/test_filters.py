@@ -19,13 +19,14 @@ from reportkit.protocol import (CHECK_PASS, FILTER_METADATA, LINKS, LINKS_FILE, 
                                 value_anchor, value_span)
 
 
-def run(markdown: str, tmp_path: Path, to: str = "html", **meta) -> tuple[str, list]:
+def run(markdown: str, tmp_path: Path, to: str = "html", doc_dir: str = "", **meta) -> tuple[str, list]:
     """pandoc with reportkit's filters (and citeproc when references are given): (output, problems). The
     metadata file is written as a render writes it (write_metadata: the links in a file of their own), in a
-    folder whose name markdown would change ("--" a dash, "'" a curly quote)."""
+    folder whose name markdown would change ("--" a dash, "'" a curly quote). ``doc_dir``: the document's
+    folder, relative to the project root."""
     metadata = {k.replace("_", "-"): v for k, v in meta.items()}
     # links: ids of the project's other documents (xref.links), handed over in the filter settings
-    metadata[FILTER_METADATA] = filter_settings("", words(metadata.get("lang")), metadata.pop("links", None))
+    metadata[FILTER_METADATA] = filter_settings(doc_dir, words(metadata.get("lang")), metadata.pop("links", None))
     folder = tmp_path / "it's--meta"
     folder.mkdir(exist_ok=True)
     meta_file, log = write_metadata(folder / "meta.yml", metadata), tmp_path / "log.json"
@@ -291,3 +292,12 @@ def test_report_checks_pass_runs_every_filter_that_reports_problems():
                  if re.search(r"\bproblem\(|pandoc\.log\.warn", package_file("filters", name).read_text(encoding="utf-8"))]
     assert reporting and set(reporting) <= set(CHECK_FILTERS)
     assert CHECK_FILTERS == FILTERS[:len(CHECK_FILTERS)]  # in the render's order
+
+
+@pytest.mark.parametrize("folder", ["report", "_drafts_/paper", "a--b", "it's \"here\""])
+def test_a_documents_image_is_named_from_the_root_whatever_its_folders_name(tmp_path, folder):
+    """Typst resolves an image's path against the project root: the filters prefix the document's folder, as
+    written (pandoc reads the settings as markdown, which would make emphasis of underscores and a dash of "--")."""
+    typst, problems = run("![A caption](figures/x.png){#fig-a}\n", tmp_path, "typst", doc_dir=folder)
+    assert f'image("/{folder}/figures/x.png"'.replace('"here"', '\\"here\\"') in typst, typst
+    assert problems == []

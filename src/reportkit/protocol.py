@@ -55,7 +55,8 @@ def value_span(text: str, name: str) -> str:
 def filter_settings(doc_dir: str, words: dict[str, str], links: dict | None = None,
                     citation_keys: list[str] | None = None) -> dict:
     """What the Lua filters read from ``FILTER_METADATA``: names of this protocol, the main
-    document's folder relative to the project root (Typst resolves images against the root),
+    document's folder relative to the project root (Typst resolves images against the root; as :func:`hex_path`
+    writes a path, which markdown cannot change),
     the words Quarto prints in the document's language (``language.words``: "Figure", "Note", ...),
     the ids that the project's other documents define (``xref.links``: id -> href, text, number),
     and, when known, every citation key the bibliography holds (``bibliography.citation_keys``;
@@ -64,7 +65,7 @@ def filter_settings(doc_dir: str, words: dict[str, str], links: dict | None = No
         "value-class": VALUE_CLASS,
         "value-attribute": VALUE_NAME_ATTRIBUTE,
         "anchor-prefix": ANCHOR_PREFIX,
-        "doc-dir": doc_dir,
+        "doc-dir": hex_path(doc_dir),
         "words": words,
         LINKS: links or {},
     }

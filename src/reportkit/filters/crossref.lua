@@ -47,7 +47,7 @@ local entries = {}        -- id -> { kind, number (string), parent (id), sub (st
 local counters = {}
 local number_sections = false
 local shift_headings = 0  -- Typst: -1 when the document has no level-1 heading (as Quarto)
-local doc_dir = ""        -- main document folder, relative to the project root (Typst root)
+local doc_dir = ""        -- main document folder, relative to the project root (Typst root; hex-encoded in the settings)
 local cap_location = {}   -- float kind -> "top" | "bottom"
 local CUSTOM = {}         -- custom float kind -> { prefix, title, space (false: "Table S1") }
 local options_margin_citations = false
@@ -840,7 +840,7 @@ end
 ---------------------------------------------------------------------------------------
 local function read_settings(meta)
   local settings = meta["reportkit-filters"] or {}
-  if settings["doc-dir"] then doc_dir = pandoc.utils.stringify(settings["doc-dir"]) end
+  if settings["doc-dir"] then doc_dir = path_of(settings["doc-dir"]) end
   given_keys = settings["citation-keys"]
   outline_write = settings["outline-write"] and path_of(settings["outline-write"])
   outline_read = settings["outline-read"] and path_of(settings["outline-read"])
