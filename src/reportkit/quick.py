@@ -252,7 +252,7 @@ class QuickPages:
         if key in self._parts:  # rendered for an earlier save: the newest again (kept last in line)
             output = self._parts[key] = self._parts.pop(key)
             return lambda: output
-        wait = self.engine.start_part(request, f"{fmt}-{name}", text, fmt, cited)  # (quick.cited_for)
+        wait = self.engine.start_part(request, f"{fmt}-{name}", text, fmt, cited)  # (cited: cited_for's, for this part)
 
         def remember() -> PartOutput:
             output = self._parts[key] = wait()
